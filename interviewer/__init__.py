@@ -1,0 +1,31 @@
+"""Mock interviewer for ML-system-design interviews.
+
+The public API: `app.py`, the CLI and `evals/` import only the names in `__all__`.
+"""
+
+from .config import Settings, apply_offline_env, get_settings
+
+apply_offline_env()
+
+from .embeddings import EmbeddingModelMissing  # noqa: E402
+from .ingest import CorpusEmpty, IngestReport, build_index  # noqa: E402
+from .models import Chunk, Passage, Stage, STAGES  # noqa: E402
+from .normalise import normalise_text  # noqa: E402
+from .retrieval import search  # noqa: E402
+from .store import IndexUnavailable  # noqa: E402
+
+__all__ = [
+    "Settings",
+    "get_settings",
+    "EmbeddingModelMissing",
+    "CorpusEmpty",
+    "IngestReport",
+    "build_index",
+    "Chunk",
+    "Passage",
+    "Stage",
+    "STAGES",
+    "normalise_text",
+    "search",
+    "IndexUnavailable",
+]

@@ -1,0 +1,81 @@
+"""The `interviewer` command: a thin client of the package API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+import interviewer as api
+
+app = typer.Typer(help="Mock interviewer for ML-system-design interviews.", no_args_is_help=True, add_completion=False)
+rubrics_app = typer.Typer(help="Validate and browse the rubric bank.", no_args_is_help=True)
+app.add_typer(rubrics_app, name="rubrics")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging.")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+
+
+@app.command()
+def index(
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Folder of .md/.txt notes (default: the shipped corpus)."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and build it from scratch."),
+) -> None:
+    """Build or update the search index of the corpus (only changed chunks are embedded)."""
+    try:
+        report = api.build_index(corpus_dir=corpus, rebuild=rebuild, progress=True)
+    except (api.CorpusEmpty, api.IndexUnavailable, api.EmbeddingModelMissing) as exc:
+        _fail(str(exc))
+    for path in report.skipped:
+        typer.secho(f"Skipped {path} (empty, binary or undecodable)", fg=typer.colors.YELLOW, err=True)
+    typer.echo(report.summary())
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for."),
+    k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages."),
+    stage: Optional[api.Stage] = typer.Option(None, "--stage", help="Only passages tagged with this framework stage."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search the study notes."""
+    try:
+        passages = api.search(query, k=k, stage=stage)
+    except (api.IndexUnavailable, api.EmbeddingModelMissing, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        rows = [{"rank": p.rank, "score": p.score, "document": p.document, "origin": p.origin, "section": p.section,
+                 "text": p.text} for p in passages]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for p in passages:
+        typer.secho(f"{p.rank}. [{p.score:.3f}] {p.citation}", bold=True)
+        typer.echo("   " + p.text[:300].replace("\n", "\n   ") + ("…" if len(p.text) > 300 else ""))
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (default from settings: 7860)."),
+) -> None:
+    """Start the web UI."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    import app as web  # the Gradio app lives at the top level, outside the package
+
+    web.main(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,96 @@
+"""Settings, read once from the environment (and an optional `.env`).
+
+`INTERVIEWER_HOME` relocates every file the product writes: the index, the
+sessions database, logs and Gradio's temporary files.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+# Switches that keep third-party libraries off the network. Set before they are imported.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
+
+
+def apply_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ[key] = value
+
+
+apply_offline_env()
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "interviewer"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INTERVIEWER_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    corpus_dir: Path = PROJECT_DIR / "corpus"
+    rubrics_dir: Path = PROJECT_DIR / "rubrics"
+    user_rubrics_dir: Path | None = None
+    collection: str = "corpus"
+
+    # Chunking
+    chunk_size: int = Field(default=1200, ge=200, le=8000)
+    chunk_overlap: int = Field(default=150, ge=0, le=1000)
+
+    # Chroma server (the path for many users); unset means an embedded PersistentClient.
+    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "INTERVIEWER_CHROMA_HOST"))
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "INTERVIEWER_CHROMA_PORT"))
+
+    # LLM endpoint (any OpenAI-compatible server); unset means the offline backends.
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 2
+    grader: Literal["auto", "semantic", "llm"] = "auto"
+
+    # UI
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    # Limits
+    max_answer_chars: int = 8000
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def sessions_db(self) -> Path:
+        return self.home / "sessions.sqlite3"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "gradio-tmp"))
+    return settings

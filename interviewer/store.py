@@ -1,0 +1,141 @@
+"""The one place chromadb is imported: the vector index of corpus chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from .config import Settings, get_settings
+from .embeddings import ChromaEmbeddingFunction
+from .models import Chunk, Passage, Stage
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing or unreadable; the message says how to fix it."""
+
+
+FIX_HINT = "Run `interviewer index --rebuild` to build it again."
+
+
+@dataclass
+class Store:
+    collection: chromadb.Collection
+    location: str
+
+    # --- writing -----------------------------------------------------------------
+    def ids(self) -> set[str]:
+        result = self.collection.get(include=[])
+        return set(result["ids"])
+
+    def add(self, chunks: list[Chunk], embeddings=None) -> None:
+        if not chunks:
+            return
+        self.collection.upsert(
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            metadatas=[_metadata(c) for c in chunks],
+            embeddings=embeddings,
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.collection.delete(ids=list(ids))
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    # --- reading -----------------------------------------------------------------
+    def query(self, embedding, k: int, stage: Stage | None = None) -> list[Passage]:
+        where = {"stage": stage.value} if stage else None
+        try:
+            result = self.collection.query(
+                query_embeddings=[embedding], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+            )
+        except Exception as exc:  # chroma raises many types for a damaged index
+            raise IndexUnavailable(f"The index at {self.location} could not be searched ({exc}). {FIX_HINT}") from exc
+        passages = []
+        for rank, (text, meta, distance) in enumerate(
+            zip(result["documents"][0], result["metadatas"][0], result["distances"][0]), start=1
+        ):
+            passages.append(
+                Passage(
+                    rank=rank,
+                    score=round(1.0 - float(distance), 4),
+                    document=meta["document"],
+                    origin=meta["origin"],
+                    section=meta["section"],
+                    text=text,
+                    stage=meta.get("stage") or None,
+                )
+            )
+        return passages
+
+    def sections(self) -> set[tuple[str, str]]:
+        """Every (origin, heading) pair in the index, headings lower-cased: for resolving rubric sources."""
+        result = self.collection.get(include=["metadatas"])
+        pairs = set()
+        for meta in result["metadatas"]:
+            for heading in meta["section"].split(" > "):
+                pairs.add((meta["origin"], heading.strip().lower()))
+        return pairs
+
+
+def _metadata(chunk: Chunk) -> dict:
+    return {
+        "document": chunk.document,
+        "origin": chunk.origin,
+        "path": chunk.path,
+        "section": chunk.section,
+        "stage": chunk.stage.value if chunk.stage else "",
+    }
+
+
+def _client(settings: Settings, create: bool):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings), (
+            f"chroma server {settings.chroma_host}:{settings.chroma_port}"
+        )
+    path: Path = settings.index_dir
+    if not create and not (path / "chroma.sqlite3").exists():
+        raise IndexUnavailable(f"No index found at {path}. Run `interviewer index` to build it.")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings), str(path)
+
+
+def open_store(settings: Settings | None = None, create: bool = False, rebuild: bool = False) -> Store:
+    """Open the corpus collection. `create` makes it if missing; `rebuild` starts it empty."""
+    settings = settings or get_settings()
+    try:
+        client, location = _client(settings, create or rebuild)
+        if rebuild:
+            try:
+                client.delete_collection(settings.collection)
+            except Exception:
+                pass
+        ef = ChromaEmbeddingFunction()
+        if create or rebuild:
+            collection = client.get_or_create_collection(
+                settings.collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+            )
+        else:
+            collection = client.get_collection(settings.collection, embedding_function=ef)
+    except IndexUnavailable:
+        raise
+    except Exception as exc:
+        where = settings.chroma_host or settings.index_dir
+        raise IndexUnavailable(f"The index at {where} is missing or unreadable ({exc}). {FIX_HINT}") from exc
+    return Store(collection=collection, location=location)
+
+
+def wipe_local_index(settings: Settings | None = None) -> None:
+    """Remove a local index folder entirely (used by --rebuild when the files are corrupt)."""
+    import shutil
+
+    settings = settings or get_settings()
+    if settings.chroma_host:
+        return
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
