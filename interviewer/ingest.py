@@ -20,7 +20,7 @@ from .normalise import decode_bytes, normalise_text
 log = logging.getLogger(__name__)
 
 SUFFIXES = {".md", ".markdown", ".txt"}
-HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4"), ("#####", "h5")]
+HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4"), ("#####", "h5"), ("######", "h6")]
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 # Heading words that make a section's framework stage clear. The deepest heading that

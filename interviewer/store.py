@@ -48,7 +48,8 @@ class Store:
         return self.collection.count()
 
     # --- reading -----------------------------------------------------------------
-    def query(self, embedding, k: int, stage: Stage | None = None) -> list[Passage]:
+    def query(self, embedding, k: int, stage: Stage | None = None) -> list[tuple[str, Passage]]:
+        """The `k` nearest chunks as (id, passage) pairs, nearest first."""
         where = {"stage": stage.value} if stage else None
         try:
             result = self.collection.query(
@@ -56,21 +57,32 @@ class Store:
             )
         except Exception as exc:  # chroma raises many types for a damaged index
             raise IndexUnavailable(f"The index at {self.location} could not be searched ({exc}). {FIX_HINT}") from exc
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        return [(cid, _passage(rank, 1.0 - float(distance), text, meta))
+                for rank, (cid, text, meta, distance) in enumerate(rows, start=1)]
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
+        """Every chunk's id, text and metadata (for the lexical side of search)."""
+        try:
+            result = self.collection.get(include=["documents", "metadatas"])
+        except Exception as exc:
+            raise IndexUnavailable(f"The index at {self.location} could not be read ({exc}). {FIX_HINT}") from exc
+        return result["ids"], result["documents"], result["metadatas"]
+
+    def passages_for(self, ids: list[str], embedding, scores: dict[str, float] | None = None) -> list[Passage]:
+        """Passages for chunk ids, in the given order, scored by cosine similarity to `embedding`."""
+        import numpy as np
+
+        if not ids:
+            return []
+        result = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        by_id = {i: (d, m, e) for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"],
+                                                    result["embeddings"])}
         passages = []
-        for rank, (text, meta, distance) in enumerate(
-            zip(result["documents"][0], result["metadatas"][0], result["distances"][0]), start=1
-        ):
-            passages.append(
-                Passage(
-                    rank=rank,
-                    score=round(1.0 - float(distance), 4),
-                    document=meta["document"],
-                    origin=meta["origin"],
-                    section=meta["section"],
-                    text=text,
-                    stage=meta.get("stage") or None,
-                )
-            )
+        for rank, cid in enumerate(ids, start=1):
+            text, meta, vector = by_id[cid]
+            score = float(np.dot(np.asarray(vector, dtype=np.float32), embedding))
+            passages.append(_passage(rank, score, text, meta))
         return passages
 
     def sections(self) -> set[tuple[str, str]]:
@@ -81,6 +93,11 @@ class Store:
             for heading in meta["section"].split(" > "):
                 pairs.add((meta["origin"], heading.strip().lower()))
         return pairs
+
+
+def _passage(rank: int, score: float, text: str, meta: dict) -> Passage:
+    return Passage(rank=rank, score=round(score, 4), document=meta["document"], origin=meta["origin"],
+                   section=meta["section"], text=text, stage=meta.get("stage") or None)
 
 
 def _metadata(chunk: Chunk) -> dict:
@@ -138,4 +155,12 @@ def wipe_local_index(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     if settings.chroma_host:
         return
+    forget_clients()
     shutil.rmtree(settings.index_dir, ignore_errors=True)
+
+
+def forget_clients() -> None:
+    """Chroma caches one client per path in-process; a broken one must be dropped before reopening."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()

@@ -1,0 +1,108 @@
+"""Shared fixtures: state in a temp dir, no network, one real index per session."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+class NetworkAttempt(AssertionError):
+    pass
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, (str, bytes)) and not isinstance(address, tuple):
+        return True  # AF_UNIX path
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: resolving it would already be a network attempt
+
+
+attempts: list = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+        attempts.append(address)
+        raise NetworkAttempt(f"network connection attempted to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+        attempts.append(address)
+        raise NetworkAttempt(f"network connection attempted to {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in (None, "localhost", "") and not _is_loopback((name, 0)):
+        attempts.append(name)
+        raise NetworkAttempt(f"name lookup attempted for {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """Every test runs with non-loopback connections and name lookups failing loudly."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", _guarded_connect)
+    mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+    yield attempts
+    mp.undo()
+
+
+def _reset_caches():
+    from interviewer.config import get_settings
+    from interviewer.retrieval import forget_stores
+
+    get_settings.cache_clear()
+    forget_stores()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """INTERVIEWER_HOME points at a fresh temp dir; no user state is touched."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("INTERVIEWER_HOME", str(path))
+    for var in ("CHROMA_HOST", "CHROMA_PORT", "OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_CORPUS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    _reset_caches()
+    yield path
+    _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory):
+    """The shipped corpus indexed once with the real model into a real Chroma; copied per use."""
+    from interviewer import build_index
+    from interviewer.config import Settings
+
+    path = tmp_path_factory.mktemp("index-home")
+    report = build_index(settings=Settings(home=path), progress=False)
+    return path, report
+
+
+@pytest.fixture
+def indexed_home(built_index, home, monkeypatch):
+    """A writable copy of the session index as this test's INTERVIEWER_HOME."""
+    source, _ = built_index
+    shutil.copytree(source, home)
+    _reset_caches()
+    return home
