@@ -12,6 +12,8 @@ from .ingest import CorpusEmpty, IngestReport, build_index  # noqa: E402
 from .models import Chunk, Passage, Stage, STAGES  # noqa: E402
 from .normalise import normalise_text  # noqa: E402
 from .retrieval import search  # noqa: E402
+from .rubrics import RubricBank, RubricError, get_bank, validate as validate_rubrics  # noqa: E402
+from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source  # noqa: E402
 from .store import IndexUnavailable  # noqa: E402
 
 __all__ = [
@@ -28,4 +30,14 @@ __all__ = [
     "normalise_text",
     "search",
     "IndexUnavailable",
+    "RubricBank",
+    "RubricError",
+    "get_bank",
+    "validate_rubrics",
+    "Fact",
+    "KeyPoint",
+    "RubricItem",
+    "Scenario",
+    "ScenarioStage",
+    "Source",
 ]

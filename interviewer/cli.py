@@ -64,6 +64,59 @@ def search(
         typer.echo("   " + p.text[:300].replace("\n", "\n   ") + ("…" if len(p.text) > 300 else ""))
 
 
+@rubrics_app.command("validate")
+def rubrics_validate() -> None:
+    """Check every rubric file: schema, unique ids, scenario item ids, and that sources resolve to the corpus."""
+    try:
+        bank = api.validate_rubrics()
+    except api.RubricError as exc:
+        for problem in exc.problems:
+            typer.secho(problem, fg=typer.colors.RED, err=True)
+        _fail(f"{len(exc.problems)} problem(s) in the rubric bank.")
+    typer.echo(f"OK: {len(bank.items)} items and {len(bank.scenarios)} scenarios in {len(set(bank.files.values()))} files.")
+
+
+def _bank():
+    try:
+        return api.get_bank()
+    except api.RubricError as exc:
+        _fail(f"the rubric bank does not load; run `interviewer rubrics validate`.\n{exc}")
+
+
+@rubrics_app.command("list")
+def rubrics_list(
+    stage: Optional[api.Stage] = typer.Option(None, "--stage", help="Only items of this framework stage."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="trap, concept, stage or scenario."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List rubric items and scenarios."""
+    bank = _bank()
+    rows = [{"id": i.id, "kind": i.kind, "stage": i.stage.value, "origin": i.origin, "scenario": False,
+             "question": i.question} for i in bank.select(stage=stage) if kind in (None, i.kind)]
+    if kind in (None, "scenario") and stage is None:
+        rows += [{"id": s.id, "kind": "scenario", "stage": None, "origin": s.sources[0].origin, "scenario": True,
+                  "question": s.prompt} for s in bank.scenarios.values()]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:<40} {row['kind']:<9} {row['stage'] or '-':<11} {row['origin']}")
+    typer.echo(f"{len(rows)} shown")
+
+
+@rubrics_app.command("show")
+def rubrics_show(rubric_id: str = typer.Argument(..., help="An item or scenario id.")) -> None:
+    """Show one rubric item or scenario as YAML."""
+    import yaml
+
+    bank = _bank()
+    thing = bank.items.get(rubric_id) or bank.scenarios.get(rubric_id)
+    if thing is None:
+        valid = ", ".join(sorted([*bank.items, *bank.scenarios]))
+        _fail(f"unknown id '{rubric_id}'. Valid ids: {valid}")
+    typer.echo(yaml.safe_dump(thing.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True))
+
+
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),

@@ -197,3 +197,16 @@ def build_index(
         documents=len(documents), chunks=len(chunks), added=len(new), removed=len(stale),
         unchanged=len(chunks) - len(new), skipped=skipped, seconds=time.perf_counter() - started,
     )
+
+
+def corpus_sections(corpus_dir: Path) -> set[tuple[str, str]]:
+    """Every (origin, lower-cased heading) pair the corpus folder yields: what rubric sources resolve to.
+
+    The same splitting as `build_index`, so a section found here is a section in the index."""
+    documents, _ = load_corpus(Path(corpus_dir))
+    pairs = set()
+    for doc in documents:
+        for chunk in split_document(doc):
+            for heading in chunk.section.split(" > "):
+                pairs.add((chunk.origin, heading.strip().lower()))
+    return pairs
