@@ -13,6 +13,9 @@ from .models import Chunk, Passage, Stage, STAGES  # noqa: E402
 from .normalise import normalise_text  # noqa: E402
 from .retrieval import search  # noqa: E402
 from .rubrics import RubricBank, RubricError, get_bank, validate as validate_rubrics  # noqa: E402
+from .grader import AnswerError, grade  # noqa: E402
+from .evaluation import GradedAnswer, load_dataset, metrics, predict, write_report  # noqa: E402
+from .models import Grade, KeyPointVerdict, Reference  # noqa: E402
 from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source  # noqa: E402
 from .store import IndexUnavailable  # noqa: E402
 
@@ -40,4 +43,14 @@ __all__ = [
     "Scenario",
     "ScenarioStage",
     "Source",
+    "AnswerError",
+    "grade",
+    "Grade",
+    "KeyPointVerdict",
+    "Reference",
+    "GradedAnswer",
+    "load_dataset",
+    "metrics",
+    "predict",
+    "write_report",
 ]

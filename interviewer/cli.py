@@ -117,6 +117,65 @@ def rubrics_show(rubric_id: str = typer.Argument(..., help="An item or scenario 
     typer.echo(yaml.safe_dump(thing.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True))
 
 
+@app.command("grade")
+def grade_cmd(
+    rubric_id: str = typer.Argument(..., help="The rubric item to grade against (see `interviewer rubrics list`)."),
+    answer: Optional[str] = typer.Option(None, "--answer", "-a", help="The answer text (default: read standard input)."),
+    grader: str = typer.Option("auto", "--grader", help="semantic, llm or auto."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Grade as JSON."),
+) -> None:
+    """Grade one answer against a rubric item, with feedback citing the study notes."""
+    bank = _bank()
+    try:
+        item = bank.item(rubric_id)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    text = answer if answer is not None else sys.stdin.read()
+    try:
+        g = api.grade(item, text, backend=grader)
+    except (api.AnswerError, NotImplementedError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(g.model_dump_json(indent=2))
+        return
+    typer.secho(f"Score {g.score:.1f} / 4  ({g.backend}, {g.latency_ms:.0f} ms)", bold=True)
+    for v in g.key_points:
+        typer.echo(f"  [{v.verdict:^7}] {v.text}" + (f"\n            “{v.evidence}”" if v.evidence else ""))
+    if g.fell_into_trap:
+        typer.secho(f"  Fell into the trap: “{g.trap_evidence}”", fg=typer.colors.RED)
+    for w in g.warnings:
+        typer.secho(f"  Warning: {w}", fg=typer.colors.YELLOW)
+    typer.echo(f"\nCorrect approach: {g.feedback.correct_approach}")
+    for c in g.feedback.citations:
+        typer.echo(f"  See: {c.document} › {c.section}")
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset: Path = typer.Option(..., "--dataset", exists=True, dir_okay=False, help="A JSONL file in the grading-dataset format."),
+    grader: str = typer.Option("semantic", "--grader", help="semantic, llm or auto."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write a Markdown report with plots to this folder."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N answers."),
+) -> None:
+    """Measure a grader against the human grades in DATASET."""
+    try:
+        rows = api.load_dataset(dataset)[:limit]
+        preds, seconds = api.predict(rows, backend=grader, progress=True)
+    except (ValueError, NotImplementedError) as exc:
+        _fail(str(exc))
+    result = api.metrics(rows, preds, seconds)
+    if out:
+        report = api.write_report(rows, preds, result, out, title=dataset.name)
+        typer.echo(f"Report: {report}", err=True)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        if key != "per_tag":
+            typer.echo(f"{key:>20}: {value}")
+
+
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),

@@ -157,3 +157,50 @@ class RubricFile(Strict):
 
     items: list[RubricItem] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
+
+
+# --- grading ------------------------------------------------------------------------------
+
+
+class Reference(Strict):
+    """A bare grading target, as outside data sets give it."""
+
+    question: str
+    reference_answer: str
+    trap: str | None = None
+    key_points: list[str] = Field(default_factory=list)
+    max_score: float = 4
+
+
+class KeyPointVerdict(BaseModel):
+    id: str
+    text: str
+    verdict: Literal["covered", "partial", "missing"]
+    evidence: str = ""  # quoted verbatim from the answer; empty when missing
+    similarity: float = 0.0
+
+
+class Citation(BaseModel):
+    document: str
+    section: str
+    origin: str
+    text: str
+
+
+class Feedback(BaseModel):
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    correct_approach: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Grade(BaseModel):
+    score: float = Field(ge=0, le=4)  # on the 0-4 scale
+    normalised: float = Field(ge=0, le=1)
+    key_points: list[KeyPointVerdict] = Field(default_factory=list)
+    fell_into_trap: bool | None = None
+    trap_evidence: str = ""
+    feedback: Feedback = Field(default_factory=Feedback)
+    backend: str
+    latency_ms: float = 0.0
+    warnings: list[str] = Field(default_factory=list)
