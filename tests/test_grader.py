@@ -120,3 +120,14 @@ def test_eval_command_json_has_the_documented_metrics(tmp_path):
     same = json.loads(again.stdout[again.stdout.index("{"):])
     assert {k: v for k, v in same.items() if "latency" not in k and "per_s" not in k} == \
         {k: v for k, v in metrics.items() if "latency" not in k and "per_s" not in k}
+
+
+def test_auto_with_an_endpoint_configured_still_grades_offline_and_says_so(skew, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    from interviewer.config import get_settings
+
+    get_settings.cache_clear()
+    g = grade(skew, STRONG, backend="auto", cite=False)
+    assert g.backend == "semantic" and any("LLM grader is not built" in w for w in g.warnings)
+    with pytest.raises(NotImplementedError, match="semantic"):
+        grade(skew, STRONG, backend="llm")
