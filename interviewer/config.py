@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 2
     grader: Literal["auto", "semantic", "llm"] = "auto"
+    # Who phrases the interviewer's messages: offline templates, or the LLM ("auto": the LLM when configured).
+    interviewer: Literal["auto", "offline", "llm"] = "auto"
+    # A clarifying question is answered from the scenario fact at least this similar to it; else an assumption.
+    fact_match_at: float = Field(default=0.40, ge=0, le=1)
 
     # UI
     host: str = "127.0.0.1"
