@@ -274,9 +274,10 @@ def grade(target: Target, answer, backend: str | None = None, settings: Settings
     """
     settings = settings or get_settings()
     choice = backend or settings.grader
-    if choice == "llm":
-        raise NotImplementedError("The LLM grading backend is not available yet; use --grader semantic.")
-    result = grade_semantic(target, answer, settings=settings, cite=cite)
-    if choice == "auto" and settings.llm_configured:
-        result.warnings.append("An LLM endpoint is configured, but the LLM grader is not built yet: graded offline.")
-    return result
+    if choice not in ("auto", "semantic", "llm"):
+        raise ValueError(f"Unknown grader backend {choice!r}: use semantic, llm or auto.")
+    if choice == "llm" or (choice == "auto" and settings.llm_configured):
+        from .grader_llm import grade_llm  # imports this module; the LLM client is built on first use
+
+        return grade_llm(target, answer, settings=settings, cite=cite)
+    return grade_semantic(target, answer, settings=settings, cite=cite)
