@@ -47,7 +47,7 @@ INSTALL_HINT = "pip install -e '.[voice]'"
 ASR_RATE = 16_000
 # Below this peak level (full scale = 1.0) the audio is treated as silence without running ASR.
 SILENCE_PEAK = 1e-3
-BEAM_SIZE = 1
+BEAM_SIZE = 2  # greedy (1) was a little faster but misheard more words in a small check (WER 11% vs 8%)
 
 # (pip name, import name, files that must be inside the package, or () for code only)
 _PARTS = (
@@ -139,7 +139,12 @@ _tts: Any = None
 
 
 def _threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    """CPU threads for Whisper: the cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def _asr_model():
