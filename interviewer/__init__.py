@@ -18,10 +18,15 @@ from .evaluation import GradedAnswer, load_dataset, metrics, predict, write_repo
 from .models import Grade, KeyPointVerdict, Reference  # noqa: E402
 from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source  # noqa: E402
 from .store import IndexUnavailable  # noqa: E402
+from . import voice  # noqa: E402  (speech; heavy libraries load on first use)
+from .voice import Transcript, VoiceError  # noqa: E402
 
 __all__ = [
     "Settings",
     "get_settings",
+    "voice",
+    "Transcript",
+    "VoiceError",
     "EmbeddingModelMissing",
     "CorpusEmpty",
     "IngestReport",
