@@ -26,18 +26,7 @@ KEY_WORDS = ("monitor", "feature", "drift", "retrain", "model", "weekly")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _missing() -> str:
-    reasons = []
-    if not voice.available():
-        reasons.append(voice.missing_reason())
-    if shutil.which("espeak-ng") is None:
-        reasons.append("espeak-ng is not installed (run scripts/system-deps.sh)")
-    return "; ".join(reasons)
-
-
-@pytest.fixture(scope="module")
-def speech_ready():
-    missing = _missing()
+def _require(missing: str) -> None:
     if missing:
         if IN_CI:
             pytest.fail(f"speech tests cannot run in CI: {missing}")
@@ -45,7 +34,13 @@ def speech_ready():
 
 
 @pytest.fixture(scope="module")
+def speech_ready():
+    _require(voice.missing_reason())
+
+
+@pytest.fixture(scope="module")
 def spoken_wav(speech_ready, tmp_path_factory) -> Path:
+    _require("" if shutil.which("espeak-ng") else "espeak-ng is not installed (run scripts/system-deps.sh)")
     path = tmp_path_factory.mktemp("speech") / "answer.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), SENTENCE], check=True, capture_output=True)
     return path
