@@ -94,13 +94,13 @@ INJECTION_PATTERNS = [
      r"\b(without|skip|bypass|set aside)\b.{0,15}\b(the\s+)?(rubric|grading criteria|scoring rules)\b"),
     # fake chat turns, template tokens, fences that pretend to close the answer
     ("<",
-     r"<\|[a-z_]{2,30}\|>|<<\s*/?\s*sys\s*>>|<\s*/?\s*(start_of_turn|end_of_turn)\s*>"),
+     r"<\|[a-z_]{2,30}\|>|<<[ \t]*(?:/[ \t]*)?sys[ \t]*>>|<[ \t]*(?:/[ \t]*)?(start_of_turn|end_of_turn)[ \t]*>"),
     ("<",
-     r"<\s*/?\s*(system|instructions?|im_start|im_end)\b"),
+     r"<[ \t]*(?:/[ \t]*)?(system|instructions?|im_start|im_end)\b"),
     ("[",
-     r"\[\s*/?\s*(system|inst|sys)\s*\]"),
+     r"\[[ \t]*(?:/[ \t]*)?(system|inst|sys)[ \t]*\]"),
     ("#",
-     r"^\s*#{1,6}\s*(system|instructions?|response|assistant|developer|user)\s*(:|$)"),
+     r"^[ \t]*#{1,6}[ \t]*(system|instructions?|response|assistant|developer|user)[ \t]*(:|$)"),
     ("end of",
      r"\bend of (the )?(candidate'?s? )?(answer|response|submission|input)\b"),
     ("</",
@@ -129,7 +129,7 @@ INJECTION_PATTERNS = [
     ("note to",
      r"\bnote to the (grader|evaluator|judge|assessor|examiner|reviewer|ai|model)\b"),
     ("dear|hey|hi|hello|attention|psst",
-     rf"\b(dear|hey|hi|hello|attention|psst)\s*,?\s+({_SUBJECT[1:-1]}|ai|model|gpt|llm|assistant)\b"),
+     rf"\b(dear|hey|hi|hello|attention|psst)(?:\s*,\s*|\s+)({_SUBJECT[1:-1]}|ai|model|gpt|llm|assistant)\b"),
     ("instruction",
      r"\binstructions?\s+(for|to)\s+(the\s+)?(grader|grading|evaluator|judge|marker|scorer|scoring)"),
     ("ai|llm|gpt",
@@ -203,16 +203,16 @@ def _matches(text: str) -> bool:
     return any(rx.search(text) for triggers, rx in _CHECKS if any(t in low for t in triggers))
 
 # Text that a human reader does not see; flagged when it talks about grading.
-_HIDDEN = re.compile(
-    r"<!--(.*?)(-->|$)|<[^>]*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d+)?(?:px|pt)?\b|"
-    r"color\s*:\s*(?:white|#fff\b|#ffffff)|\shidden\b)[^>]*>(.*?)(?:</|$)|^\s*\[(?://|comment)\]:\s*#\s*(.*)$",
-    re.I | re.S | re.M)
+_COMMENTS = re.compile(r"<!--(.*?)(?:-->|$)|^[ \t]*\[(?://|comment)\]:[ \t]*#[ \t]*(.*)$", re.S | re.M)
+_TAGS = re.compile(r"<([a-z][^<>]{0,400})>([^<]{0,2000})", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d+)?(?:px|pt)?\b|"
+                           r"color\s*:\s*(?:white|#fff\b|#ffffff)|\shidden\b", re.I)
 _GRADING_WORDS = re.compile(
     r"\b(grad(e|es|ed|er|ers|ing)|scor(e|es|ed|ing)|marks?|rubric|evaluat\w*|assess\w*|points?|credit|"
     r"instructions?|candidate|answer|response|covered|perfect|correct|complete|verified|excellent)\b|"
     r"(?<![\d/])\d{1,3}/\d{1,3}(?![\d/])", re.I)
 # "System: ..." / "Assistant: ..." turns: aimed at the grader when they talk about grading.
-_ROLE_TURN = re.compile(r"(?:^|[.!?]\s+|[\[(<{])\s*(system|developer|assistant|grader|evaluator|judge)\b"
+_ROLE_TURN = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=[\[(<{]))[ \t]*(system|developer|assistant|grader|evaluator|judge)\b"
                         r"[^:\n]{0,20}[:>\]]([^\n]*)", re.I | re.M)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 
@@ -264,11 +264,9 @@ def views(text: str) -> list[str]:
 
 
 def _hidden_grading_text(text: str) -> bool:
-    for m in _HIDDEN.finditer(text):
-        inner = " ".join(g for g in m.groups() if g)
-        if _GRADING_WORDS.search(inner) or _matches(inner):
-            return True
-    return False
+    hidden = [m.group(1) or m.group(2) or "" for m in _COMMENTS.finditer(text)]
+    hidden += [m.group(2) for m in _TAGS.finditer(text) if _HIDDEN_STYLE.search(m.group(1))]
+    return any(_GRADING_WORDS.search(inner) or _matches(inner) for inner in hidden)
 
 
 def _role_turn(text: str) -> bool:
