@@ -20,6 +20,10 @@ from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source 
 from .store import IndexUnavailable  # noqa: E402
 from . import voice  # noqa: E402  (speech; heavy libraries load on first use)
 from .voice import Transcript, VoiceError  # noqa: E402
+from .sessions import SessionInfo, SessionNotFound, SessionStore, Turn, open_sessions  # noqa: E402
+from .interview import Event, Interview, InterviewError, classify  # noqa: E402
+from .report import Report, build_report  # noqa: E402
+from .progress import Progress, progress  # noqa: E402
 
 __all__ = [
     "Settings",
@@ -58,4 +62,17 @@ __all__ = [
     "metrics",
     "predict",
     "write_report",
+    "SessionInfo",
+    "SessionNotFound",
+    "SessionStore",
+    "Turn",
+    "open_sessions",
+    "Event",
+    "Interview",
+    "InterviewError",
+    "classify",
+    "Report",
+    "build_report",
+    "Progress",
+    "progress",
 ]

@@ -189,5 +189,135 @@ def serve(
     web.main(host=host, port=port)
 
 
+sessions_app = typer.Typer(help="Past and unfinished interview sessions.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+
+
+def _turn_json(turn) -> dict:
+    row = {"seq": turn.seq, "role": turn.role, "stage": turn.stage, "kind": turn.kind, "text": turn.text,
+           "item_id": turn.item_id}
+    if turn.grade is not None:
+        row["grade"] = turn.grade.model_dump(mode="json")
+    if turn.meta.get("llm_fallback"):
+        row["llm_fallback"] = turn.meta["llm_fallback"]
+    return row
+
+
+def _print_turn(turn) -> None:
+    if turn.role == "system":
+        return
+    if turn.role == "interviewer":
+        typer.secho(f"\nInterviewer ({turn.stage}): ", fg=typer.colors.CYAN, bold=True, nl=False)
+        typer.echo(turn.text)
+    elif turn.grade is not None:
+        g = turn.grade
+        verdicts = " ".join(f"[{v.verdict[0].upper()}]" for v in g.key_points)
+        trap = " · fell into the trap" if g.fell_into_trap else ""
+        typer.secho(f"  score {g.score:.1f}/4 {verdicts}{trap}", fg=typer.colors.YELLOW)
+        for w in g.warnings:
+            typer.secho(f"  ! {w}", fg=typer.colors.RED)
+
+
+@app.command()
+def interview(
+    mode: str = typer.Option("design", "--mode", help="design | drill | grill | review (weak areas first)."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="Scenario id for design mode (default: random)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Stage or tag to draw drill/grill items from."),
+    difficulty: Optional[str] = typer.Option(None, "--difficulty", help="easy | medium | hard."),
+    count: Optional[int] = typer.Option(None, "--count", min=1, max=50, help="Questions in drill/grill/review."),
+    weak_first: bool = typer.Option(False, "--weak-first", help="Pick items from your weak areas first."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Fix the question order."),
+    script: Optional[Path] = typer.Option(None, "--script", help="Candidate turns from a JSONL file ({\"text\": ...} "
+                                          "per line); runs without a terminal and prints the transcript as JSON."),
+    resume: Optional[str] = typer.Option(None, "--resume", help="Continue an unfinished session by id."),
+) -> None:
+    """Run a mock interview in the terminal (type 'hint', 'skip' or 'end' at any time)."""
+    try:
+        if resume:
+            session = api.Interview.resume(resume)
+        else:
+            session = api.Interview.start(mode=mode, scenario=scenario, topic=topic, difficulty=difficulty,
+                                          count=count, weak_first=weak_first, seed=seed)
+    except (api.InterviewError, api.SessionNotFound) as exc:
+        _fail(str(exc))
+    if script is not None:
+        try:
+            lines = [json.loads(line) for line in script.read_text(encoding="utf-8").splitlines() if line.strip()]
+            texts = [row["text"] for row in lines]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _fail(f"{script}: expected one JSON object with a \"text\" field per line ({exc})")
+        for text in texts:
+            if session.finished:
+                break
+            session.respond(text)
+        report = session.report()
+        typer.echo(json.dumps({"session": session.id, "finished": session.finished,
+                               "turns": [_turn_json(t) for t in session.turns],
+                               "report": report.model_dump(mode="json")}, ensure_ascii=False, indent=2))
+        return
+    typer.secho(f"Session {session.id}: {session.info.title} (interviewer: {session.backend}, "
+                f"grader: {session.status()['grader']}). Resume later with --resume {session.id}.", dim=True)
+    for turn in session.turns:
+        _print_turn(turn)
+    while not session.finished:
+        try:
+            text = typer.prompt("\nYou", default="", show_default=False)
+        except (EOFError, KeyboardInterrupt, typer.Abort):
+            typer.echo(f"\nPaused. Resume with: interviewer interview --resume {session.id}")
+            return
+        for turn in session.respond(text):
+            _print_turn(turn)
+    typer.echo("")
+    typer.echo(session.report().markdown())
+
+
+@sessions_app.command("list")
+def sessions_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Past sessions, newest first."""
+    rows = api.open_sessions().list()
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    if not rows:
+        typer.echo("No sessions yet. Start one with `interviewer interview`.")
+    for r in rows:
+        typer.echo(f"{r.id}  {r.status:<6}  {r.mode:<6}  {r.turns:>3} turns  {r.title}")
+
+
+@sessions_app.command("show")
+def sessions_show(session_id: str = typer.Argument(...)) -> None:
+    """A session's transcript and report."""
+    try:
+        session = api.Interview.resume(session_id)
+    except api.SessionNotFound as exc:
+        _fail(str(exc))
+    for turn in session.turns:
+        _print_turn(turn)
+        if turn.role == "candidate":
+            typer.echo(f"\nYou: {turn.text}")
+    typer.echo("\n" + session.report().markdown())
+
+
+@sessions_app.command("export")
+def sessions_export(
+    session_id: str = typer.Argument(...),
+    fmt: str = typer.Option("md", "--format", help="md | json"),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write (default: standard output)."),
+) -> None:
+    """Export a session's report and transcript as Markdown or JSON."""
+    if fmt not in ("md", "json"):
+        _fail("--format must be md or json")
+    try:
+        session = api.Interview.resume(session_id)
+    except api.SessionNotFound as exc:
+        _fail(str(exc))
+    text = session.export(fmt)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {out}")
+    else:
+        typer.echo(text)
+
+
 if __name__ == "__main__":
     app()

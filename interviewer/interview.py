@@ -41,7 +41,7 @@ MAX_FOLLOW_UPS = {"design": 2, "drill": 0, "grill": 1, "review": 1}
 DEFAULT_COUNT = {"drill": 5, "grill": 6, "review": 6}
 WORDS_PER_MINUTE = 130  # a spoken or typed answer is charged at least this long against the stage budget
 MAX_GAP_S = 600  # idle time beyond this (a break, a crash) is not charged to the stage
-LEAK_SIMILARITY = 0.80  # an interviewer sentence this close to an unrevealed key point gives it away
+LEAK_SIMILARITY = 0.75  # a sentence this close to an unrevealed key point gives it away (authored follow-ups: p95 0.75)
 LEAK_NGRAM = 5  # ... and so does any run of this many content words copied from it
 EXEMPT_FROM_LEAK_CHECK = {"clarification", "hint", "reveal", "end", "notice"}
 
@@ -247,6 +247,20 @@ def replay(turns: list[Turn]) -> State:
     return state
 
 
+# --- embeddings of fixed texts (key points, facts, follow-ups) are computed once per process ----
+
+_fixed: dict[str, np.ndarray] = {}
+
+
+def fixed_vectors(texts: list[str]) -> np.ndarray:
+    from .embeddings import embed
+
+    missing = [t for t in dict.fromkeys(texts) if t not in _fixed]
+    if missing:
+        _fixed.update(zip(missing, embed(missing)))
+    return np.stack([_fixed[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+
+
 # --- leak check -----------------------------------------------------------------------------
 
 
@@ -281,8 +295,7 @@ def find_leak(message: str, secrets: list[str], allowed: list[str] = ()) -> str 
             return secret
     from .embeddings import embed
 
-    vectors = embed(sentences + list(secrets))
-    sims = vectors[: len(sentences)] @ vectors[len(sentences):].T
+    sims = embed(sentences) @ fixed_vectors(list(secrets)).T
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
     return secrets[j] if sims[i, j] >= LEAK_SIMILARITY else None
 
@@ -425,6 +438,16 @@ class Interview:
             raise InterviewError(f"Unknown turn kind '{turn_kind}'.")
         yield from handler(text, slot, meta)
 
+    def report(self):
+        from .report import build_report
+
+        return build_report(self.info, self.turns, self.bank)
+
+    def export(self, fmt: str = "md") -> str:
+        from .report import export_json, export_markdown
+
+        return (export_json if fmt == "json" else export_markdown)(self.info, self.turns, self.report())
+
     def hint(self) -> list[Turn]:
         return self.respond("hint", kind="hint-request")
 
@@ -538,9 +561,7 @@ class Interview:
         candidates = [q for q in target.follow_ups if q not in ss.used_questions]
         authored = None
         if candidates:
-            from .embeddings import embed
-
-            vectors = embed([kp.text] + candidates)
+            vectors = fixed_vectors([kp.text] + candidates)
             order = np.argsort(-(vectors[1:] @ vectors[0]))
             for i in order:
                 if find_leak(candidates[i], secrets) is None:
@@ -613,9 +634,7 @@ class Interview:
         yield from self._say("reveal", message)
 
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
-        from .report import build_report
-
-        report = build_report(self.info, self.turns, self.bank)
+        report = self.report()
         message = render(templates()["end_early" if early else "end"], score=f"{report.overall:.1f}",
                          questions=report.answered)
         yield from self._say("end", f"{prefix} {message}".strip())
@@ -650,8 +669,7 @@ class Interview:
         from .embeddings import embed
 
         facts = self.scenario.facts
-        vectors = embed([question] + [f"{f.topic}. {f.answer}" for f in facts])
-        sims = vectors[1:] @ vectors[0]
+        sims = fixed_vectors([f"{f.topic}. {f.answer}" for f in facts]) @ embed([question])[0]
         best = int(np.argmax(sims))
         return (facts[best] if sims[best] >= self.settings.fact_match_at else None), float(sims[best])
 

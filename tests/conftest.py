@@ -71,9 +71,11 @@ def no_network():
 def _reset_caches():
     from interviewer.config import get_settings
     from interviewer.retrieval import forget_stores
+    from interviewer.sessions import forget_sessions
 
     get_settings.cache_clear()
     forget_stores()
+    forget_sessions()
 
 
 @pytest.fixture(autouse=True)
