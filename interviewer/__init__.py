@@ -24,6 +24,7 @@ from .sessions import SessionInfo, SessionNotFound, SessionStore, Turn, open_ses
 from .interview import Event, Interview, InterviewError, classify  # noqa: E402
 from .report import Report, build_report  # noqa: E402
 from .progress import Progress, progress  # noqa: E402
+from .chat import chat_messages  # noqa: E402
 
 __all__ = [
     "Settings",
@@ -75,4 +76,5 @@ __all__ = [
     "build_report",
     "Progress",
     "progress",
+    "chat_messages",
 ]

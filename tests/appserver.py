@@ -1,0 +1,66 @@
+"""The Gradio app started for a test: a real server process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_served(url: str, proc: subprocess.Popen | None = None, timeout: float = START_TIMEOUT_S) -> float:
+    """Seconds until `url` answers 200 (fails if the process dies first)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def running_app(home: Path, env: dict | None = None):
+    """`python app.py` with INTERVIEWER_HOME=`home` on 127.0.0.1:<free port>; yields the base URL."""
+    port = free_port()
+    environment = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1",
+                   "INTERVIEWER_PORT": str(port), **(env or {})}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR"):
+        environment.pop(var, None)
+    log = open(Path(home).parent / f"app-{port}.log", "w+")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=environment, stdout=log,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        try:
+            wait_until_served(url + "config", proc)
+        except Exception:
+            log.seek(0)
+            raise RuntimeError(f"the app did not start:\n{log.read()[-4000:]}") from None
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
