@@ -188,14 +188,16 @@ INJECTION_PATTERNS = [
      r"(忽略|无视|無視).{0,15}(指令|说明|提示|指示|命令|ルール)|(满分|最高分|満点)"),
     ("무시|만점",
      r"무시.{0,15}(지시|명령|지침)|만점"),
-    ("अनदेखा|नज़रअंदाज़|नजरअंदाज|नज़रअंदाज|अंक",
-     r"(अनदेखा|नज़रअंदाज़|नजरअंदाज|नज़रअंदाज).{0,40}|(पूरे|पूर्ण) अंक"),
+    ("निर्देश|अंक",
+     r"निर्देश.{0,40}(अनदेखा|नज़रअंदाज|नजरअंदाज)|(अनदेखा|नज़रअंदाज|नजरअंदाज).{0,40}निर्देश|(पूरे|पूर्ण) अंक"),
     ("تجاهل|الكاملة",
      r"تجاهل.{0,40}(التعليمات|الأوامر)|الدرجة الكاملة|العلامة الكاملة"),
 ]
 # A pattern runs only when one of its trigger substrings is in the lower-cased text: most answers
 # skip most patterns, which keeps the guard fast on long answers.
-_CHECKS = [(tuple(t.split("|")), re.compile(p, re.I | re.S | re.M)) for t, p in INJECTION_PATTERNS]
+# Patterns see NFKC-folded text, so they are folded the same way.
+_CHECKS = [(tuple(unicodedata.normalize("NFKC", t).split("|")),
+            re.compile(unicodedata.normalize("NFKC", p), re.I | re.S | re.M)) for t, p in INJECTION_PATTERNS]
 
 
 def _matches(text: str) -> bool:
@@ -327,4 +329,5 @@ def clean_answer(answer, max_chars: int) -> CleanAnswer:
             "Text addressed to the grader was found and ignored (it earns nothing and never raises a grade): "
             + " | ".join(d.strip()[:80] for d in dropped[:3])
         )
-    return CleanAnswer(text=" ".join(kept).strip(), original=answer, warnings=warnings, injection=bool(dropped), truncated=truncated)
+    return CleanAnswer(text=" ".join(kept).strip(), original=answer, warnings=warnings, injection=bool(dropped),
+                       truncated=truncated)
