@@ -12,6 +12,7 @@ Report, Grade an answer, History. Named API endpoints (`start`, `send`, `send_au
     python app.py                       # 127.0.0.1:7860, or INTERVIEWER_HOST / INTERVIEWER_PORT
     interviewer serve --port 7861
     http://127.0.0.1:7860/?mode=drill   # starts a drill as the page opens (also: scenario, topic, difficulty, seed)
+    http://127.0.0.1:7860/?session=ID   # reopens a session (the History tab lists them)
 """
 
 from __future__ import annotations
@@ -209,8 +210,11 @@ def on_speak(sid: str | None, enabled: bool):
 
 
 def on_page_load(request: gr.Request):
-    """`?mode=drill` (and scenario, topic, difficulty, seed) starts an interview as the page opens."""
+    """`?session=<id>` reopens a session as the page opens; `?mode=drill` (and scenario, topic,
+    difficulty, seed) starts a new interview."""
     params = dict(request.query_params) if request is not None else {}
+    if params.get("session"):
+        return *_view(_open(params["session"])), ""
     if "mode" not in params:
         return None, [], "_Choose a mode and press **Start interview**._", "", grade_markdown(None), ""
     seed = params.get("seed", "")
