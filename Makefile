@@ -42,8 +42,8 @@ run: index
 test: install-test sysdeps llama-server
 	INTERVIEWER_LLAMA_SERVER="$(CACHE)/llama-server/bin/llama-server" $(BIN)/python -m pytest
 
-bench: index
-	$(BIN)/python -m evals.bench --out docs/BENCHMARKS.md
+bench: install-test sysdeps llama-server index
+	INTERVIEWER_LLAMA_SERVER="$(CACHE)/llama-server/bin/llama-server" $(BIN)/python -m evals.bench --out docs/BENCHMARKS.md
 
 eval-retrieval: index
 	$(BIN)/python -m evals.retrieval

@@ -187,6 +187,7 @@ class SlotState:
     hints: int = 0
     challenged: bool = False
     repeats: int = 0
+    empties: int = 0
     used_questions: list[str] = field(default_factory=list)
     closed: bool = False
 
@@ -240,6 +241,8 @@ def replay(turns: list[Turn]) -> State:
                 state.last_grade = turn.grade
             if turn.kind == "repeat":
                 slot.repeats += 1
+            if turn.kind == "empty":
+                slot.empties += 1
             if "stage_covered" in meta:
                 state.stage_covered[stage] = meta["stage_covered"]
         elif turn.kind == "slot-grade":
@@ -462,7 +465,11 @@ class Interview:
     def _on_empty(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="empty", text=text, item_id=slot.id,
                                 meta=meta))
-        yield from self._say("notice", templates()["empty"])
+        ss = self.state.at(self.state.slot)
+        if ss.empties >= 3:  # no loops: silence three times moves on
+            yield from self._close_and_advance(skipped=not ss.answers, prefix=templates()["skip"])
+        else:
+            yield from self._say("notice", templates()["empty"])
 
     def _on_repeat(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="repeat", text=text, item_id=slot.id,
