@@ -123,7 +123,9 @@ def _explain(exc: Exception, settings: Settings) -> str:
         return f"Cannot reach the LLM endpoint {where} {tries}: {exc.__cause__ or exc}."
     if isinstance(exc, openai.APIStatusError):
         body = (exc.response.text or "")[:200] if exc.response is not None else ""
-        return f"The LLM endpoint {where} answered HTTP {exc.status_code} {tries}: {body or exc.message}"
+        retried = exc.status_code in (408, 409, 429) or exc.status_code >= 500
+        return (f"The LLM endpoint {where} answered HTTP {exc.status_code} {tries if retried else '(not retried)'}: "
+                f"{body or exc.message}")
     if isinstance(exc, openai.APIResponseValidationError):
         return f"The LLM endpoint {where} sent a reply that is not a chat completion: {exc}"
     return f"The LLM call to {where} failed: {type(exc).__name__}: {exc}"

@@ -16,8 +16,7 @@ from pydantic import BaseModel, Field
 from interviewer import llm
 from interviewer.config import Settings
 from interviewer.grader import grade
-from interviewer.models import Grade
-from interviewer.rubrics import get_bank
+from interviewer.models import Grade, Reference
 
 from .llamaserver import LlamaServer, missing
 
@@ -71,12 +70,15 @@ def test_structured_output_uses_json_schema(settings):
 
 
 def test_grade_with_the_llm_backend(settings):
-    item = get_bank().item("trap-training-serving-skew")
-    answer = ("I would suspect training-serving skew: log the features at serving time and compare them with "
-              "the training features, then compute features in one shared library.")
-    g = grade(item, answer, backend="llm", settings=settings, cite=False)
+    # A small bare reference keeps the prompt and the reply short on a 2-core machine.
+    target = Reference(question="Why compare feature distributions between training and serving?",
+                       reference_answer="To catch training-serving skew.",
+                       key_points=["detects training-serving skew", "compares features feature by feature"],
+                       trap="Retraining the model on more data.")
+    answer = "It shows training-serving skew: I compare each feature's distribution at serving time with training."
+    g = grade(target, answer, backend="llm", settings=settings, cite=False)
     assert isinstance(g, Grade) and g.backend == "llm", g.warnings
     assert 0 <= g.score <= 4 and g.normalised == pytest.approx(g.score / 4, abs=1e-3)
-    assert [v.id for v in g.key_points] == [kp.id for kp in item.key_points]
+    assert [v.id for v in g.key_points] == ["kp1", "kp2"]
     assert all(v.evidence in answer for v in g.key_points)
-    assert g.fell_into_trap in (True, False) and (g.trap_evidence in answer)
+    assert g.fell_into_trap in (True, False) and g.trap_evidence in answer
