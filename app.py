@@ -299,7 +299,8 @@ def on_history():
                          columns=["when", "overall"])
     weak = prog.weak_areas()
     lines = ["#### Weak areas (lowest mean score)"]
-    lines += [f"- {name}: {mean:.1f} / 4 over {count} answers" for name, count, mean in weak] or ["_Not enough answers yet._"]
+    lines += ([f"- {name}: {mean:.1f} / 4 over {count} answers" for name, count, mean in weak]
+              or ["_Not enough answers yet._"])
     missed: Counter = prog.missed
     if missed:
         lines += ["", "#### Key points you miss most"]
@@ -339,8 +340,8 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=1, min_width=240):
                         mode = gr.Dropdown(MODES, value="design", label="Mode")
-                        scenario = gr.Dropdown([("random scenario", "")] + [(s.title, s.id) for s in bank.scenarios.values()],
-                                               value="", label="Scenario")
+                        scenarios = [(s.title, s.id) for s in bank.scenarios.values()]
+                        scenario = gr.Dropdown([("random scenario", "")] + scenarios, value="", label="Scenario")
                         topic = gr.Dropdown(_topics(bank), value="", label="Topic", visible=False)
                         difficulty = gr.Dropdown(DIFFICULTIES, value="", label="Difficulty")
                         start = gr.Button("Start interview", variant="primary")

@@ -157,8 +157,8 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
     p, s = m["page"], m["spoken"]
     out = [
         ("UI: `python app.py` start until it serves (2 cores)", f"{p['up']:.1f} s", "—", ""),
-        ("UI: page HTML / config served per request (median)", f"{p['html'] * 1000:.0f} ms / {p['config'] * 1000:.0f} ms",
-         "—", ""),
+        ("UI: page HTML / config served per request (median)",
+         f"{p['html'] * 1000:.0f} ms / {p['config'] * 1000:.0f} ms", "—", ""),
     ]
     if p["browser"] is not None:
         out.append(("UI: headless Chromium loads and renders the page (virtual-time budget 15 s; blank page for "

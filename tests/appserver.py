@@ -41,10 +41,10 @@ def wait_until_served(url: str, proc: subprocess.Popen | None = None, timeout: f
 def running_app(home: Path, env: dict | None = None):
     """`python app.py` with INTERVIEWER_HOME=`home` on 127.0.0.1:<free port>; yields the base URL."""
     port = free_port()
-    environment = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1",
-                   "INTERVIEWER_PORT": str(port), **(env or {})}
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR"):
-        environment.pop(var, None)
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR")}
+    environment.update({"INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1", "INTERVIEWER_PORT": str(port),
+                        **(env or {})})
     log = open(Path(home).parent / f"app-{port}.log", "w+")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=environment, stdout=log,
                             stderr=subprocess.STDOUT, text=True)

@@ -23,6 +23,7 @@ from interviewer.chat import FALLBACK_MARK
 from interviewer.models import Grade
 
 from .appserver import running_app
+from .faultserver import FaultServer, error, ok
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -234,6 +235,36 @@ def test_grade_tab_grades_a_pasted_reference_with_full_feedback(app_url, tmp_pat
     assert feedback.startswith("**Score ")
     assert "✅ **covered**: shared feature store for training and serving" in feedback
     assert "> “" in feedback  # the covered key point quotes the answer's words
+
+
+# --- LLM mode: streamed messages and a visible fallback -------------------------------------------
+
+
+def test_llm_mode_streams_the_interviewer_and_shows_a_fallback(tmp_path_factory, tmp_path):
+    phrased = "Good. Now tell me, step by step, how you would approach this part of the problem in practice."
+    with FaultServer(default=ok(phrased)) as server:
+        env = {"OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "test", "INTERVIEWER_LLM_MODEL": "fault-model",
+               "INTERVIEWER_GRADER": "semantic", "INTERVIEWER_INTERVIEWER": "llm", "INTERVIEWER_LLM_MAX_RETRIES": "0",
+               "INTERVIEWER_LLM_TIMEOUT_S": "5"}
+        with running_app(tmp_path_factory.mktemp("llm") / "home", env=env) as url:
+            client = _client(url, tmp_path)
+            chat, status, *_ = client.predict("grill", "", "", "", api_name="/start")
+            assert "interviewer: **llm**" in status and "grader: **semantic (offline)**" in status
+            assert _text(chat[0]) == phrased
+
+            job = client.submit("I would start with a simple baseline model and log every prediction it makes.",
+                                api_name="/send")
+            final = job.result()[0]
+            assert _text(final[-1]) == phrased and final[-1]["role"] == "assistant"
+            partial = [_text(out[0][-1]) for out in job.outputs()
+                       if out[0] and out[0][-1]["role"] == "assistant" and len(out[0]) == len(final)]
+            assert any(0 < len(p) < len(phrased) and phrased.startswith(p) for p in partial), partial  # streamed
+
+            server.default = error(500)
+            chat, *_ = client.predict(api_name="/skip")
+            last = _text(chat[-1])
+            assert "⚠️" in last and "phrased offline" in last and phrased not in last
+            assert any(r.get("stream") for r in server.requests)
 
 
 # --- a spoken turn ------------------------------------------------------------------------------
