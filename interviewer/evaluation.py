@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from .config import Settings, get_settings
-from .grader import grade
+from .grader import grade, grade_semantic_many
 from .models import Reference
 
 
@@ -62,15 +62,30 @@ def load_dataset(path: Path) -> list[GradedAnswer]:
 
 
 def predict(rows: list[GradedAnswer], backend: str = "semantic", settings: Settings | None = None,
-            progress: bool = True) -> tuple[list[Prediction], float]:
-    """Grade every row (in file order); returns the predictions and the wall-clock seconds."""
+            progress: bool = True, batch: int = 64) -> tuple[list[Prediction], float]:
+    """Grade every row (in file order); returns the predictions and the wall-clock seconds.
+
+    The offline grader works in batches of `batch` answers, each embedded in one call; its per-answer
+    `latency_ms` is then the answer's share of its batch. The LLM grader goes one answer at a time.
+    """
     settings = settings or get_settings()
     started = time.perf_counter()
+    choice = backend or settings.grader
+    offline = choice == "semantic" or (choice == "auto" and not settings.llm_configured)
     out = []
-    for row in tqdm(rows, desc="Grading", unit="answer", disable=not progress):
-        g = grade(row.target(), row.answer, backend=backend, settings=settings, cite=False)
-        out.append(Prediction(id=row.id, score=g.normalised * row.max_score, fell_into_trap=g.fell_into_trap,
-                              latency_ms=g.latency_ms, warnings=g.warnings))
+    with tqdm(total=len(rows), desc="Grading", unit="answer", disable=not progress) as bar:
+        step = batch if offline else 1
+        for at in range(0, len(rows), step):
+            chunk = rows[at:at + step]
+            if offline:
+                grades = grade_semantic_many([r.target() for r in chunk], [r.answer for r in chunk], settings=settings,
+                                             batch=step)
+            else:
+                grades = [grade(r.target(), r.answer, backend=backend, settings=settings, cite=False) for r in chunk]
+            for row, g in zip(chunk, grades):
+                out.append(Prediction(id=row.id, score=g.normalised * row.max_score, fell_into_trap=g.fell_into_trap,
+                                      latency_ms=g.latency_ms, warnings=g.warnings))
+            bar.update(len(chunk))
     return out, time.perf_counter() - started
 
 
