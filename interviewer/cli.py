@@ -319,5 +319,28 @@ def sessions_export(
         typer.echo(text)
 
 
+@sessions_app.command("progress")
+def sessions_progress(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """What you keep missing across sessions: weak stages and topics, most-missed key points."""
+    p = api.progress(api.open_sessions(), api.get_bank())
+    data = {"weak_areas": [{"area": a, "answers": n, "mean_score": round(m, 2)} for a, n, m in p.weak_areas(8)],
+            "most_missed": [{"key_point": k, "times": n} for k, n in p.missed.most_common(8)],
+            "next_items": p.weak_items()[:8],
+            "trend": [{"session": s, "overall": o} for _, s, o in p.trend]}
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not p.items and not p.by_stage:
+        typer.echo("No graded answers yet. Start with `interviewer interview`.")
+        return
+    typer.echo("Weakest areas (mean score out of 4):")
+    for row in data["weak_areas"]:
+        typer.echo(f"  {row['mean_score']:.1f}  {row['area']} ({row['answers']} answers)")
+    typer.echo("Key points you miss most:")
+    for row in data["most_missed"]:
+        typer.echo(f"  {row['times']}x  {row['key_point']}")
+    typer.echo("Next in weak-first practice (`interviewer interview --mode review`): " + ", ".join(data["next_items"]))
+
+
 if __name__ == "__main__":
     app()

@@ -612,10 +612,12 @@ class Interview:
         question = self.question(slot)
         ack = prefix or self._ack(closing.turn.grade)
         if self.scenario is not None and slot.stage != self.slots[index].stage:
-            body = render(self.rng.choice(t["transition"]), stage_title=STAGE_TITLES[slot.stage], question=question)
+            body = render(self.rng.choice(t["transition"]), stage_name=t["stage_names"][slot.stage.value],
+                          question=question)
             kind = "transition"
         elif self.scenario is not None:
-            body = render(self.rng.choice(t["item_in_stage"]), stage_title=STAGE_TITLES[slot.stage], question=question)
+            body = render(self.rng.choice(t["item_in_stage"]), stage_name=t["stage_names"][slot.stage.value],
+                          question=question)
             kind = "question"
         else:
             body = render(self.rng.choice(t["next_question"]), question=question)
@@ -681,10 +683,10 @@ class Interview:
         return (facts[best] if sims[best] >= self.settings.fact_match_at else None), float(sims[best])
 
     def _stage_coverage(self, stage: Stage, extra: str) -> list[str]:
-        """Stage key points covered by everything the candidate has said in this stage so far."""
-        texts = self.state.stage_text.get(stage.value, []) + [extra]
-        g = grade(stage_target(self.scenario, stage), "\n".join(texts), settings=self.settings, cite=False)
-        return sorted(v.id for v in g.key_points if v.verdict == "covered")
+        """Stage key points covered so far: those covered before, plus those the new turn covers."""
+        before = set(self.state.stage_covered.get(stage.value, []))
+        g = grade(stage_target(self.scenario, stage), extra, settings=self.settings, cite=False)
+        return sorted(before | {v.id for v in g.key_points if v.verdict == "covered"})
 
     def _stage_done(self, stage: Stage) -> bool:
         covered = set(self.state.stage_covered.get(stage.value, []))

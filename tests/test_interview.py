@@ -270,4 +270,10 @@ def test_cli_script_prints_the_transcript_as_json(tmp_path, home):
     assert any("grade" in t for t in data["turns"] if t["kind"] == "answer")
     listed = subprocess.run([sys.executable, "-m", "interviewer.cli", "sessions", "list", "--json"], env=env,
                             capture_output=True, text=True, timeout=120)
-    assert json.loads(listed.stdout)[0]["id"] == data["session"]
+    listed_id = json.loads(listed.stdout)[0]["id"]
+    assert listed_id == data["session"]
+    progress = subprocess.run([sys.executable, "-m", "interviewer.cli", "sessions", "progress", "--json"], env=env,
+                              capture_output=True, text=True, timeout=120)
+    data = json.loads(progress.stdout)
+    assert set(data) == {"weak_areas", "most_missed", "next_items", "trend"}
+    assert data["trend"] and data["trend"][0]["session"] == listed_id
