@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from . import llm
 from .config import Settings, get_settings
@@ -38,25 +38,28 @@ from .grader import _as_target, _finish, _Target, grade_semantic
 from .guard import clean_answer
 from .models import Feedback, Grade, KeyPointVerdict
 
-__all__ = ["grade_llm", "GradeReply", "build_messages", "verify_quote", "prompt_spec", "BACKEND", "FALLBACK_BACKEND"]
+__all__ = ["grade_llm", "GradeReply", "reply_model", "point_replies", "build_messages", "verify_quote", "prompt_spec", "BACKEND", "FALLBACK_BACKEND"]
 
 BACKEND = "llm"
 FALLBACK_BACKEND = "semantic (llm fallback)"
 
-Quote = Annotated[str, StringConstraints(max_length=240)]
-Phrase = Annotated[str, StringConstraints(max_length=160)]
+Quote = Annotated[str, StringConstraints(max_length=160)]
+Phrase = Annotated[str, StringConstraints(max_length=120)]
 
 
 class PointReply(BaseModel):
-    id: str = Field(max_length=40)
     verdict: Literal["covered", "partial", "missing"]
     evidence: Quote
 
 
 class GradeReply(BaseModel):
-    """What the model returns; bounded so that a small model cannot loop forever."""
+    """What the model returns; bounded so that a small model cannot loop forever.
 
-    key_points: list[PointReply] = Field(max_length=8)
+    `key_points` is an object with one required property per key-point id of the rubric (see
+    `reply_model`), so that a schema-following server gives each verdict exactly once, in order.
+    """
+
+    key_points: BaseModel
     core_idea: bool
     notable_error: bool
     fell_into_trap: bool
@@ -64,6 +67,18 @@ class GradeReply(BaseModel):
     score: int = Field(ge=0, le=4)
     strengths: list[Phrase] = Field(max_length=2)
     gaps: list[Phrase] = Field(max_length=2)
+
+
+@lru_cache(maxsize=256)
+def reply_model(ids: tuple[str, ...]) -> type[GradeReply]:
+    """The `GradeReply` schema for a rubric with these key-point ids."""
+    fields = {f"p{i}": (PointReply, Field(alias=kp_id)) for i, kp_id in enumerate(ids)}
+    points = create_model("KeyPointVerdicts", __config__=ConfigDict(extra="forbid"), **fields)
+    return create_model("GradeReply", __base__=GradeReply, key_points=(points, ...))
+
+
+def point_replies(reply: GradeReply, ids: tuple[str, ...]) -> dict[str, PointReply]:
+    return {kp_id: getattr(reply.key_points, f"p{i}") for i, kp_id in enumerate(ids)}
 
 
 class PromptSpec(BaseModel):
@@ -137,22 +152,17 @@ def _scale_score(verdicts: list[KeyPointVerdict], t: _Target, core_idea: bool, n
 
 
 def _verdicts(reply: GradeReply, t: _Target, graded: str, original: str) -> tuple[list[KeyPointVerdict], int]:
-    by_id = {p.id.strip(): p for p in reply.key_points}
-    if not any(kp.id in by_id for kp in t.key_points) and len(reply.key_points) == len(t.key_points):
-        by_id = {kp.id: p for kp, p in zip(t.key_points, reply.key_points)}  # ids garbled, order kept
+    by_id = point_replies(reply, tuple(kp.id for kp in t.key_points))
     verdicts, unverified = [], 0
     for kp in t.key_points:
-        p = by_id.get(kp.id)
-        verdict, evidence = (p.verdict, p.evidence) if p else ("missing", "")
+        p = by_id[kp.id]
+        verdict, evidence = p.verdict, ""
         if verdict != "missing":
-            found = verify_quote(evidence, graded)
-            span = found and (verify_quote(found, original) or found)
-            if span is None:
+            found = verify_quote(p.evidence, graded)
+            evidence = (verify_quote(found, original) or found) if found else ""
+            if not evidence:
                 unverified += 1
-                verdict, span = ("partial" if verdict == "covered" else "missing"), ""
-            evidence = span
-        else:
-            evidence = ""
+                verdict = "partial" if verdict == "covered" else "missing"
         verdicts.append(KeyPointVerdict(id=kp.id, text=kp.text.strip(), verdict=verdict, evidence=evidence))
     return verdicts, unverified
 
@@ -197,7 +207,8 @@ def grade_llm(target, answer, settings: Settings | None = None, cite: bool = Tru
                                                           correct_approach=t.reference))
         return _finish(empty, started, t, target, settings, cite)
     try:
-        reply = llm.structured(build_messages(t, clean.text), GradeReply, settings=settings,
+        reply = llm.structured(build_messages(t, clean.text), reply_model(tuple(kp.id for kp in t.key_points)),
+                               settings=settings,
                                max_tokens=prompt_spec().max_tokens)
     except llm.LLMError as exc:
         fallback = grade_semantic(target, answer, settings=settings, cite=cite)

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from interviewer import llm
 from interviewer.config import Settings
 from interviewer.grader import grade, grade_semantic
-from interviewer.grader_llm import FALLBACK_BACKEND, GradeReply, build_messages, fence_for, prompt_spec, verify_quote
+from interviewer.grader_llm import (FALLBACK_BACKEND, GradeReply, build_messages, fence_for, prompt_spec,
+                                    reply_model, verify_quote)
 from interviewer.guard import AnswerError
 from interviewer.models import Reference
 from interviewer.rubrics import get_bank
@@ -72,8 +73,8 @@ STRONG = ("Offline and online disagree, so I would suspect training-serving skew
 def reply_for(item, verdict="covered", evidence=None, **overrides) -> str:
     """A GradeReply as JSON, every key point with the same verdict and evidence."""
     evidence = "log the feature values used at request time" if evidence is None else evidence
-    data = {"key_points": [{"id": kp.id, "verdict": verdict, "evidence": evidence if verdict != "missing" else ""}
-                           for kp in item.key_points],
+    data = {"key_points": {kp.id: {"verdict": verdict, "evidence": evidence if verdict != "missing" else ""}
+                           for kp in item.key_points},
             "core_idea": True, "notable_error": False, "fell_into_trap": False, "trap_evidence": "", "score": 4,
             "strengths": ["Names skew first."], "gaps": []}
     data.update(overrides)
@@ -225,6 +226,20 @@ def test_invalid_replies_are_retried_with_the_error(server, settings):
     assert server.requests[2]["messages"][-2] == {"role": "assistant", "content": '{"name": "widgets", "count": "many"}'}
 
 
+def test_grade_reply_schema_is_bounded_and_rejects_missing_key_points():
+    model = reply_model(("kp1", "kp2"))
+    schema = model.model_json_schema()
+    assert schema["properties"]["trap_evidence"]["maxLength"] <= 200
+    assert schema["properties"]["strengths"]["maxItems"] == 2
+    base = {"core_idea": True, "notable_error": False, "fell_into_trap": False, "trap_evidence": "", "score": 3,
+            "strengths": [], "gaps": []}
+    with pytest.raises(ValueError):
+        model.model_validate({**base, "key_points": {"kp1": {"verdict": "covered", "evidence": "x"}}})
+    with pytest.raises(ValueError):
+        model.model_validate({**base, "key_points": {k: {"verdict": "covered", "evidence": "x"}
+                                                     for k in ("kp1", "kp2", "kp3")}})
+
+
 def test_wrong_schema_every_time_raises(server, settings):
     server.default = ok('{"title": "no such fields"}')
     with pytest.raises(llm.LLMError, match=r"no valid Pair in 3 replies.*name"):
@@ -241,13 +256,16 @@ def test_grade_llm_returns_a_checked_grade(server, settings, skew):
     assert all(v.verdict == "covered" and v.evidence in STRONG for v in g.key_points)
     assert [v.id for v in g.key_points] == [kp.id for kp in skew.key_points]
     assert g.feedback.strengths == ["Names skew first."] and g.feedback.correct_approach == skew.correct_approach
-    assert server.requests[0]["response_format"]["json_schema"]["name"] == "GradeReply"
+    fmt = server.requests[0]["response_format"]["json_schema"]
+    assert fmt["name"] == "GradeReply"  # one required property per key point, in the rubric's order
+    assert fmt["schema"]["$defs"]["KeyPointVerdicts"]["required"] == [kp.id for kp in skew.key_points]
 
 
 def test_invented_quotes_are_dropped_and_verdicts_lowered(server, settings, skew):
     data = json.loads(reply_for(skew))
-    data["key_points"][0]["evidence"] = "I would retrain with more data"  # not in the answer
-    data["key_points"][1]["evidence"] = "LOG THE FEATURE  values used"  # case and spacing differ
+    first_id, second_id = skew.key_points[0].id, skew.key_points[1].id
+    data["key_points"][first_id]["evidence"] = "I would retrain with more data"  # not in the answer
+    data["key_points"][second_id]["evidence"] = "LOG THE FEATURE  values used"  # case and spacing differ
     server.default = ok(json.dumps(data))
     g = grade(skew, STRONG, backend="llm", settings=settings, cite=False)
     first, second = g.key_points[0], g.key_points[1]
@@ -326,9 +344,10 @@ def test_eval_command_with_the_llm_grader(server, monkeypatch, tmp_path):
     rows = [json.loads(line) for line in (ROOT / "evals/data/mlsd-dev.jsonl").read_text().splitlines()[:4]]
     path = tmp_path / "four.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
-    # A reply for bare references: key point ids are kp1..kpN; the first one covered with a real quote.
+    # A reply for bare references (key point ids kp1..kpN): the first one covered with a real quote.
     server.default = lambda body: ok(json.dumps({
-        "key_points": [{"id": "kp1", "verdict": "covered", "evidence": _answer_in(body)[:30]}],
+        "key_points": {kp: {"verdict": "covered" if kp == "kp1" else "missing",
+                            "evidence": _answer_in(body)[:30] if kp == "kp1" else ""} for kp in _ids_in(body)},
         "core_idea": True, "notable_error": False, "fell_into_trap": False, "trap_evidence": "", "score": 2,
         "strengths": [], "gaps": []}))
     monkeypatch.setenv("OPENAI_BASE_URL", server.url)
@@ -337,6 +356,12 @@ def test_eval_command_with_the_llm_grader(server, monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout[result.stdout.index("{"):])
     assert metrics["n"] == 4 and len(server.requests) == 4
+
+
+def _ids_in(body: dict) -> list[str]:
+    user = body["messages"][1]["content"]
+    rubric = json.loads(user[user.index("{"):user.index("\n\nCandidate answer")])
+    return [kp["id"] for kp in rubric["key_points"]]
 
 
 def _answer_in(body: dict) -> str:
@@ -360,7 +385,7 @@ class ScriptedModel:
         return self
 
     def __call__(self, messages, schema, *, settings=None, max_tokens=600):
-        assert schema is GradeReply and max_tokens == prompt_spec().max_tokens
+        assert issubclass(schema, GradeReply) and max_tokens == prompt_spec().max_tokens
         self.history.append(messages)
         return self.replies.pop(0)
 
@@ -403,12 +428,12 @@ def test_templates_are_strict():
 def test_scripted_model_sees_the_rubric_and_the_scale_is_applied(monkeypatch, skew, settings):
     weights = {kp.id: kp.weight for kp in skew.key_points}  # 3, 1, 2, 2, 1 of 9
     covered = ["skew-diagnosis", "log-and-compare"]  # 5 of 9 by weight: more than half
-    fake = ScriptedModel().enqueue(GradeReply(
-        key_points=[{"id": kp.id, "verdict": "covered" if kp.id in covered else "missing",
-                     "evidence": "suspect training-serving skew first" if kp.id in covered else ""}
-                    for kp in skew.key_points],
+    fake = ScriptedModel().enqueue(reply_model(tuple(weights)).model_validate(dict(
+        key_points={kp.id: {"verdict": "covered" if kp.id in covered else "missing",
+                            "evidence": "suspect training-serving skew first" if kp.id in covered else ""}
+                    for kp in skew.key_points},
         core_idea=True, notable_error=False, fell_into_trap=False, trap_evidence="", score=2,
-        strengths=[], gaps=["Say how to keep features identical."]))
+        strengths=[], gaps=["Say how to keep features identical."])))
     monkeypatch.setattr(llm, "structured", fake)
     g = grade(skew, STRONG, backend="llm", settings=settings, cite=False)
     assert sum(weights[c] for c in covered) / sum(weights.values()) > 0.5
