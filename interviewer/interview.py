@@ -514,7 +514,7 @@ class Interview:
         if self.scenario is not None:
             fact, sim = self._match_fact(text)
             meta.update({"fact": fact.id if fact else None, "fact_similarity": round(sim, 3)})
-        in_clarify = slot.stage == Stage.clarify
+        in_clarify = slot.stage == Stage.clarify and self.scenario is not None  # drills and grills have no stage facts
         meta["counts"] = in_clarify  # good clarifying questions count toward the clarify stage
         if in_clarify:
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text)
