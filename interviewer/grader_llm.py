@@ -11,7 +11,8 @@ How a grade is made:
    quote and drops one step (covered to partial, partial to missing), with a warning.
 4. The score is the mean of the model's score and the score the scale gives for the checked
    verdicts (partial counts half, key-point weights used), rounded to half points; then capped:
-   at most 1 when it fell into the trap or no key point is left with evidence, and 0 (with a
+   at most 1 when it fell into the trap (a trap verdict counts only with a quote found in the answer)
+   or no key point is left with evidence, and 0 (with a
    warning) when the answer addressed the grader, the same rule as the offline grader.
 5. Any failure of the endpoint or an invalid reply after retries: the offline `semantic` grader
    answers, `backend` reads "semantic (llm fallback)" and a warning says why. Never a silent
@@ -181,9 +182,14 @@ def _from_reply(reply: GradeReply, t: _Target, clean, warnings: list[str]) -> Gr
     if t.trap:
         fell = reply.fell_into_trap
         if fell:
-            score = min(score, 1.0)
             found = verify_quote(reply.trap_evidence, clean.text)
             trap_evidence = (verify_quote(found, clean.original) or found) if found else ""
+            if not trap_evidence:  # a trap verdict must quote the answer, like every other verdict
+                fell = False
+                warnings.append("The LLM said the answer fell into the trap but quoted nothing from it; "
+                                "the trap verdict was not counted.")
+            else:
+                score = min(score, 1.0)
     if clean.injection:
         score = 0.0
         warnings.append("Score set to 0: the answer tries to manipulate the grader.")
