@@ -18,6 +18,7 @@ from .evaluation import GradedAnswer, load_dataset, metrics, predict, write_repo
 from .models import Grade, KeyPointVerdict, Reference  # noqa: E402
 from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source  # noqa: E402
 from .store import IndexUnavailable  # noqa: E402
+from .llm import LLMError  # noqa: E402
 from . import voice  # noqa: E402  (speech; heavy libraries load on first use)
 from .voice import Transcript, VoiceError  # noqa: E402
 from .sessions import SessionInfo, SessionNotFound, SessionStore, Turn, open_sessions  # noqa: E402
@@ -43,6 +44,7 @@ __all__ = [
     "normalise_text",
     "search",
     "IndexUnavailable",
+    "LLMError",
     "RubricBank",
     "RubricError",
     "get_bank",
