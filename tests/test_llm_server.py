@@ -82,3 +82,19 @@ def test_grade_with_the_llm_backend(settings):
     assert [v.id for v in g.key_points] == ["kp1", "kp2"]
     assert all(v.evidence in answer for v in g.key_points)
     assert g.fell_into_trap in (True, False) and g.trap_evidence in answer
+
+
+def test_interviewer_streams_llm_phrasing_and_never_loses_a_turn(settings):
+    from interviewer import Interview
+
+    llm_settings = settings.model_copy(update={"interviewer": "llm", "grader": "semantic", "llm_timeout_s": 60})
+    iv = Interview.start(mode="grill", count=1, seed=2, settings=llm_settings)
+    opening = iv.turns[0]
+    assert opening.meta.get("phrased_by") in ("llm", "offline")  # offline only when the check refused the wording
+    events = list(iv.respond_stream("I would watch feature drift and retrain on fresh data.", None))
+    deltas = [e for e in events if e.type == "delta"]
+    turns = [e.turn for e in events if e.type == "turn"]
+    assert deltas, "the LLM's words should stream before the turn is recorded"
+    assert events.index(deltas[0]) < len(events) - 1
+    assert turns[-1].role == "interviewer" and turns[-1].text.strip()
+    assert [t.seq for t in Interview.resume(iv.id, settings=llm_settings).turns] == [t.seq for t in iv.turns]
