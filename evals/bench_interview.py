@@ -26,16 +26,17 @@ answers = [
     "Serve from a low-latency feature store, with a rules fallback if the model times out.",
     "Monitor input drift, score distributions and precision once labels arrive, and retrain on a schedule.",
 ]
-warm = Interview.start(mode="design", scenario="fraud-detection", seed=0)
-for a in answers[:3]:
-    warm.respond(a)  # warm-up: model load, index open, caches
+warm = Interview.start(mode="design", scenario="video-recommendation", seed=0)
+for a in ["What is the peak QPS?", "I would ask about the objective, the scale and the latency budget.", "skip"]:
+    warm.respond(a)  # warm-up: model load, index open (measured turns below use texts never seen before)
 times = []
 for seed in range(1, 4):
     iv = Interview.start(mode="design", scenario="fraud-detection", seed=seed)
-    for a in answers:
+    for n, a in enumerate(answers):
         if iv.finished:
             break
-        t = time.perf_counter(); iv.respond(a); times.append((time.perf_counter() - t) * 1000)
+        text = a if a in ("hint", "skip") else f"{a} (Take {seed}, point {n}.)"  # unseen text: no cache hits
+        t = time.perf_counter(); iv.respond(text); times.append((time.perf_counter() - t) * 1000)
 print(json.dumps({"ms": times}))
 """
 
