@@ -198,10 +198,12 @@ def stream(messages: list[dict], *, settings: Settings | None = None, max_tokens
     except openai.OpenAIError as exc:
         raise LLMError(_explain(exc, settings)) from exc
     deltas = 0
+    finished = False
     try:
         for chunk in chunks:
             if not getattr(chunk, "choices", None):
                 continue
+            finished = finished or bool(getattr(chunk.choices[0], "finish_reason", None))
             text = chunk.choices[0].delta.content if chunk.choices[0].delta else None
             if text:
                 deltas += 1
@@ -212,6 +214,9 @@ def stream(messages: list[dict], *, settings: Settings | None = None, max_tokens
             if time.monotonic() > deadline:
                 raise LLMError(f"The LLM endpoint {_where(settings)} was still streaming after "
                                f"{settings.llm_timeout_s:g} s; the stream was cut.")
+        if not finished:  # the connection closed without a finish_reason: the reply is cut short
+            raise LLMError(f"The stream from the LLM endpoint {_where(settings)} ended before the reply was "
+                           "finished (no finish_reason).")
     except openai.OpenAIError as exc:
         raise LLMError(_explain(exc, settings)) from exc
     except LLMError:

@@ -126,8 +126,6 @@ def test_every_turn_is_answered_and_the_fallback_recorded_when_the_llm_fails(fau
     assert iv.turns[0].role == "interviewer" and iv.turns[0].meta.get("llm_fallback")  # the opening question too
 
 
-@pytest.mark.xfail(strict=True, reason="llm.stream accepts a stream that ends without finish_reason or [DONE] "
-                                       "as a whole reply (see docs/RESILIENCE.md)")
 def test_a_stream_cut_off_mid_reply_is_not_taken_as_the_whole_message(home, fresh_llm):
     with SwitchableFaultServer(default=Reply(body=CUT_STREAM)) as server:
         settings = Settings(home=home, openai_base_url=server.url, llm_model="fault-model",
