@@ -66,6 +66,7 @@ def no_network():
     mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     yield attempts
     mp.undo()
+    assert not attempts, f"non-loopback network attempts during the tests (some caught and swallowed): {attempts}"
 
 
 def _reset_caches():

@@ -121,3 +121,43 @@ def test_read_document_takes_any_file(data):
         path.write_bytes(data)
         doc = read_document(path, Path(tmp))
     assert doc is None or (doc.text.strip() and doc.title and doc.path == "doc.md")
+
+
+# --- the turn classifier, the transcript store and the agent ------------------------------------
+
+
+@FAST
+@given(texts)
+def test_classifier_takes_any_text(text):
+    from interviewer import classify
+
+    assert classify(text) in ("answer", "clarifying-question", "hint-request", "skip", "end", "empty")
+
+
+@FAST
+@given(st.lists(st.one_of(texts, st.binary(max_size=200).map(lambda b: b.decode("latin-1"))), min_size=1, max_size=4))
+def test_transcript_store_keeps_any_text_exactly(turn_texts):
+    from interviewer.sessions import SessionStore, Turn
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SessionStore(Path(folder) / "s.sqlite3")
+        info = store.create("grill", "fuzz", {"slots": []})
+        for text in turn_texts:
+            store.append(info.id, Turn(role="candidate", kind="answer", text=text, meta={"raw": text[:50]}))
+        assert [t.text for t in store.turns(info.id)] == turn_texts
+        store.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(texts, st.binary(max_size=100)), min_size=1, max_size=3))
+def test_interview_answers_any_input_and_records_it(home, turn_inputs):
+    from interviewer import Interview, open_sessions
+
+    iv = Interview.start(mode="grill", count=1, seed=1)
+    for value in turn_inputs:
+        if iv.finished:
+            break
+        out = iv.respond(value)
+        assert out and out[-1].role == "interviewer"
+    assert [t.seq for t in open_sessions().turns(iv.id)] == [t.seq for t in iv.turns]
