@@ -73,20 +73,25 @@ def test_design_interview_walks_the_stages_in_order_and_answers_from_facts():
 
 
 def test_follow_ups_target_missed_points_and_stop_at_the_limit():
-    iv = Interview.start(mode="grill", count=2, seed=3)
-    first = iv.current
-    target = iv.target(first)
-    out = iv.respond("I would think about it carefully and use good engineering practices throughout.")
+    # A stage opener has no trap, so a thin answer always gets follow-ups, never a challenge.
+    iv = Interview.start(mode="design", scenario="fraud-detection", seed=3)
+    target = iv.target(iv.current)
+    thin = ["I would make sure the system is good and we build it carefully.",
+            "We should think about the users and build something that works well for them.",
+            "Honestly I would just start building and see what happens."]
+    out = iv.respond(thin[0])
     answer, reply = out[0], out[-1]
     assert answer.grade is not None and answer.grade.score <= 1.5
     assert reply.kind == "follow-up"
     missed = {kp.id for kp in target.key_points} - set(answer.meta["covered"])
     assert reply.meta["target"] in missed
-    # The grill allows one follow-up: the next weak answer closes the question and asks the next one.
-    out = iv.respond("Again, careful engineering is the key to success here.")
+    out = iv.respond(thin[1])
+    assert out[-1].kind == "follow-up" and out[-1].meta["target"] != reply.meta["target"]  # the next missed point
+    # Two follow-ups at most: the third thin answer closes the question and asks the next one.
+    out = iv.respond(thin[2])
     assert [t.kind for t in out][-2:] == ["slot-grade", "question"]
     follow_ups = [t for t in iv.turns if t.kind == "follow-up" and t.meta.get("slot") == 0]
-    assert len(follow_ups) <= MAX_FOLLOW_UPS["grill"]
+    assert len(follow_ups) == MAX_FOLLOW_UPS["design"]
 
 
 def test_trap_answer_is_challenged_then_graded_on_the_final_position():

@@ -10,11 +10,14 @@ import pytest
 from .conftest import NetworkAttempt
 
 
-def test_the_guard_itself_blocks_outside_addresses():
+def test_the_guard_itself_blocks_outside_addresses(no_network):
+    before = len(no_network)
     with pytest.raises(NetworkAttempt):
         socket.create_connection(("93.184.216.34", 443), timeout=1)
     with pytest.raises(NetworkAttempt):
         socket.getaddrinfo("example.com", 443)
+    assert len(no_network) == before + 2  # recorded, so a swallowed attempt still fails the session
+    del no_network[before:]  # these two were on purpose
 
 
 def test_offline_switches_are_set_on_import():
