@@ -85,7 +85,7 @@ def side_panel(status: dict) -> str:
         return "### Finished\nThe interview is over: see the **Report** tab."
     lines = [f"### {status['stage_title']}", f"Question {status['question']} of {status['questions']}"]
     if status["time_left_s"] is not None:
-        lines.append(f"⏱ **{_clock(status['time_left_s'])}** left in this stage")
+        lines.append(f"Time left in this stage: **{_clock(status['time_left_s'])}**")
     return "\n\n".join(lines)
 
 

@@ -109,7 +109,7 @@ def test_three_turn_interview_report_and_downloaded_transcript(app_url, tmp_path
     chat, status, side, last_grade, box = client.predict("design", "video-recommendation", "", "", api_name="/start")
     assert [m["role"] for m in chat] == ["assistant"] and "video" in _text(chat[0]).lower()
     assert "interviewer: **offline**" in status and "grader: **semantic (offline)**" in status
-    assert "Clarify requirements" in side and "left in this stage" in side
+    assert "Clarify requirements" in side and "Time left in this stage" in side
     assert "No answer graded yet" in last_grade
 
     chat, *_ = client.predict("What is the peak QPS we need to handle?", api_name="/send")
