@@ -104,6 +104,15 @@ def run_retrieval_benchmarks() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def print_suite(measure, rows) -> int:
+    """`python -m evals.bench_<suite>`: measure once, print the raw figures and the table rows."""
+    m = measure()
+    print(json.dumps(m, indent=2))
+    for row in rows(m):
+        print(" | ".join(row))
+    return 0
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "missed"
 

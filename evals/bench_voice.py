@@ -95,11 +95,9 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
 
 
 def main() -> int:
-    m = measure()
-    print(json.dumps(m, indent=2))
-    for row in rows(m):
-        print(" | ".join(row))
-    return 0
+    from evals.bench import print_suite
+
+    return print_suite(measure, rows)
 
 
 if __name__ == "__main__":
