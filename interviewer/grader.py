@@ -42,6 +42,10 @@ FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_uni
             "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
             "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
             "retracted", "fell"]
+# Below this best similarity to every written key point an answer has nothing relevant in it. On the
+# development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
+# gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
+NO_EVIDENCE_AT = 0.20
 # A strong correction cue: the candidate takes back what came just before it.
 CORRECTION_CUES = re.compile(
     r"\b(actually,? no|no,? wait|wait,? no|wait\b|hmm,? no|scratch that|on second thought|i take that back|"
@@ -398,6 +402,10 @@ def _grade_measured(t: _Target, clean, m: _Measure, scorer: dict) -> Grade:
         # The scale puts an attempt to manipulate the grader at 0; the rest is still analysed for feedback.
         predicted = 0.0
         warnings.append("Score set to 0: the answer tries to manipulate the grader.")
+    elif t.rubric and len(m.point_sims) and float(np.max(m.point_sims)) < NO_EVIDENCE_AT:
+        # Nothing in the answer relates to any written key point (gibberish, off-topic): the scale says 0.
+        predicted = 0.0
+        warnings.append("Score set to 0: no part of the answer relates to any key point.")
     verdicts = []
     for kp, sim, evidence in zip(t.key_points, m.point_sims, m.point_evidence):
         verdict = "covered" if sim >= scorer["covered_at"] else "partial" if sim >= scorer["partial_at"] else "missing"

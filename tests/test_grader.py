@@ -185,3 +185,13 @@ def test_correction_cues_mark_the_retracted_sentence():
     sp = _split("I'd shuffle and do k-fold. Wait, no, with time-dependent data that leaks the future. Split by time.")
     assert sp.units[0] == "I'd shuffle and do k-fold." and sp.retracted[0]
     assert not sp.retracted[-1]
+
+
+def test_gibberish_and_off_topic_text_score_zero():
+    from interviewer import get_bank
+
+    item = get_bank().item("grill-04-cost-asymmetry-questions")
+    for text in ["qwzx blorp fnord tkl vvb rrt mmk", "My favourite pasta is carbonara, with lots of pecorino cheese."]:
+        g = grade(item, text, backend="semantic", cite=False)
+        assert g.score == 0, (text, g.score)
+        assert any("no part of the answer relates" in w for w in g.warnings)
