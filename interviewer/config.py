@@ -44,6 +44,10 @@ def _default_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "interviewer"
 
 
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "interviewer"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INTERVIEWER_", env_file=".env", extra="ignore")
 
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
     rubrics_dir: Path = PROJECT_DIR / "rubrics"
     user_rubrics_dir: Path | None = None
     collection: str = "corpus"
+    # Files made from installed packages and safe to delete (the ONNX export of the embedding model).
+    cache_dir: Path = Field(default_factory=_default_cache)
+
+    # Embeddings: "onnx" (int8 export of the packaged model, the default) or "torch" (the packaged model as is).
+    embedder: Literal["onnx", "torch"] = "onnx"
+    # Threads per embedding call; 0 picks (all cores for batches, and for one answer when the machine is idle).
+    embed_threads: int = Field(default=0, ge=0, le=64)
 
     # Chunking
     chunk_size: int = Field(default=1200, ge=200, le=8000)

@@ -166,7 +166,7 @@ def build_index(
     progress: bool = True,
 ) -> IngestReport:
     """Bring the index in line with the corpus folder; only new chunks are embedded."""
-    from .embeddings import embed
+    from .embeddings import embed, engine_name
     from .store import open_store, wipe_local_index
 
     settings = settings or get_settings()
@@ -182,6 +182,8 @@ def build_index(
     if rebuild:
         wipe_local_index(settings)
     store = open_store(settings, create=True, rebuild=rebuild)
+    if store.embedder() != engine_name():  # vectors from another engine do not mix with ours: start again
+        store = open_store(settings, create=True, rebuild=True)
     existing = store.ids()
     wanted = {c.id: c for c in chunks}
     new = [c for c in chunks if c.id not in existing]

@@ -9,7 +9,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from .config import Settings, get_settings
-from .embeddings import ChromaEmbeddingFunction
+from .embeddings import ChromaEmbeddingFunction, engine_name
 from .models import Chunk, Passage, Stage
 
 
@@ -46,6 +46,10 @@ class Store:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def embedder(self) -> str | None:
+        """The embedding engine the vectors were made with (None for an index made before it was recorded)."""
+        return (self.collection.metadata or {}).get("embedder")
 
     # --- reading -----------------------------------------------------------------
     def query(self, embedding, k: int, stage: Stage | None = None) -> list[tuple[str, Passage]]:
@@ -136,7 +140,8 @@ def open_store(settings: Settings | None = None, create: bool = False, rebuild: 
         ef = ChromaEmbeddingFunction()
         if create or rebuild:
             collection = client.get_or_create_collection(
-                settings.collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+                settings.collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": engine_name()},
             )
         else:
             collection = client.get_collection(settings.collection, embedding_function=ef)
