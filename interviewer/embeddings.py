@@ -125,52 +125,41 @@ class _OnnxEncoder:
 
         config = json.loads((model_path() / "sentence_bert_config.json").read_text())
         self.tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-        self.tokenizer.no_padding()  # the packaged tokenizer pads to a fixed length; we pad per bucket
+        self.tokenizer.no_padding()  # the packaged tokenizer pads to a fixed length; one text per run needs none
         self.tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
-        self._runtime = onnxruntime
-        self._path = str(path)
-        self._sessions: dict[int, object] = {}
-
-    def _session(self, threads: int):
-        if threads not in self._sessions:
-            options = self._runtime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self._sessions[threads] = self._runtime.InferenceSession(self._path, options,
-                                                                     providers=["CPUExecutionProvider"])
-        return self._sessions[threads]
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # parallel across texts instead (see `encode`)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # loaded now: a damaged file fails here, where it can be made again
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], threads: int) -> np.ndarray:
+        """One text per run. Dynamic int8 quantisation scales activations per run, so a text batched with
+        others would get a vector that depends on its neighbours; alone, a text always gets the same
+        vector. Several cores work on several texts at once, longest first."""
         encoded = self.tokenizer.encode_batch(texts)
-        lengths = np.array([len(e.ids) for e in encoded])
+        session = self.session
+
+        def one(i: int) -> np.ndarray:
+            ids = np.array([encoded[i].ids], dtype=np.int64)
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+            pooled = hidden.mean(axis=0)  # mean pooling, as the packaged model does
+            return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+        order = sorted(range(len(texts)), key=lambda i: -len(encoded[i].ids))
+        vectors = _pool(threads).map(one, order) if threads > 1 and len(texts) > 1 else map(one, order)
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        session = self._session(threads)
-        for group in _buckets(lengths):
-            width = int(lengths[group].max())
-            ids = np.zeros((len(group), width), dtype=np.int64)
-            mask = np.zeros((len(group), width), dtype=np.int64)
-            for row, i in enumerate(group):
-                ids[row, :lengths[i]] = encoded[i].ids
-                mask[row, :lengths[i]] = 1
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)  # mean pooling
-            out[group] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        for i, vector in zip(order, vectors):
+            out[i] = vector
         return out
 
 
-def _buckets(lengths: np.ndarray, batch: int = 64) -> list[np.ndarray]:
-    """Indices grouped by similar token length, so little of each batch is padding."""
-    order = np.argsort(lengths, kind="stable")
-    groups, current = [], []
-    for i in order:
-        if current and (len(current) >= batch or lengths[i] > 1.25 * lengths[current[0]] + 4):
-            groups.append(np.array(current))
-            current = []
-        current.append(i)
-    if current:
-        groups.append(np.array(current))
-    return groups
+@lru_cache(maxsize=4)
+def _pool(threads: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(threads, thread_name_prefix="embed")
 
 
 class _TorchEncoder:
@@ -194,12 +183,15 @@ def _encoder():
     if get_settings().embedder == "onnx":
         path = onnx_file()
         try:
-            if not path.exists():
-                with _lock:
-                    if not path.exists():
-                        log.warning("Preparing the embedding model for fast CPU use (once per machine): %s", path)
-                        _export_onnx(path)
-            return _OnnxEncoder(path)
+            with _lock:
+                if path.exists():
+                    try:
+                        return _OnnxEncoder(path)
+                    except Exception as exc:  # noqa: BLE001 - a damaged or partial file: make it again
+                        log.warning("The ONNX embedding file %s is unreadable (%s); making it again.", path, exc)
+                log.warning("Preparing the embedding model for fast CPU use (once per machine): %s", path)
+                _export_onnx(path)
+                return _OnnxEncoder(path)
         except Exception as exc:  # noqa: BLE001 - any failure here leaves the slower engine, which still works
             log.warning("The ONNX embedding engine is unavailable (%s); using the torch model.", exc)
     return _TorchEncoder()

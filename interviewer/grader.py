@@ -41,7 +41,7 @@ Target = RubricItem | Reference
 FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical", "lexical_precision",
             "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
             "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
-            "retracted", "fell"]
+            "trap_lex", "retracted", "fell"]
 # Below this best similarity to every written key point an answer has nothing relevant in it. On the
 # development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
 # gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
@@ -50,7 +50,8 @@ NO_EVIDENCE_AT = 0.20
 CORRECTION_CUES = re.compile(
     r"\b(actually,? no|no,? wait|wait,? no|wait\b|hmm,? no|scratch that|on second thought|i take that back|"
     r"let me (back up|correct|rethink|start again)|that'?s (wrong|not right|backwards|the wrong|not it)|"
-    r"actually,? that (doesn'?t|does not|won'?t|is wrong|isn'?t)|i was wrong|correction:)", re.I)
+    r"actually,? that (doesn'?t|does not|won'?t|is wrong|isn'?t)|i was wrong|correction:|but actually|on reflection)",
+    re.I)
 NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|without|cannot|isn't|aren't|wasn't|don't|doesn't|"
                       r"didn't|won't|wouldn't|can't|shouldn't|needn't|hardly)\b|n't\b", re.I)
 STOPWORDS = set("""a an the and or of to in on for with by from as at is are was were be been being it its this that
@@ -106,6 +107,27 @@ def _trap_statement(trap: str) -> str:
     return bare if len(bare.split()) >= 3 else first
 
 
+# one tempting move among several: "X, Y, or Z" where each is a verb phrase ("ranking ..., treating ...")
+TRAP_ALTERNATIVES = re.compile(r";|,?\s+or\s+(?=\w+ing\b)|,\s+(?=\w+ing\b)")
+
+
+def _trap_statements(trap: str) -> list[str]:
+    """What an answer that falls into the trap would say: the tempting answer, its whole first sentence
+    (a "because" there is often part of the mistake: "the model is fine because AUC is unchanged"), and
+    each alternative when the trap lists several tempting moves."""
+    statement = _trap_statement(trap)
+    first = TRAP_PREFIX.sub("", split_sentences(trap)[0] if trap.strip() else trap).strip()
+    parts = [p.strip(" ,.") for p in TRAP_ALTERNATIVES.split(statement)]
+    parts = [p for p in parts if len(p.split()) >= 3]
+    return list(dict.fromkeys([statement, first, *(parts if len(parts) > 1 else [])]))
+
+
+def _distinct_words(t: _Target) -> set[str]:
+    """Content words of the tempting answer that the question, reference and key points do not use."""
+    correct = _content_words(" ".join([t.question, t.reference, *(kp.text for kp in t.key_points)]))
+    return _content_words(" ".join(_trap_statements(t.trap))) - correct if t.trap else set()
+
+
 # --- vectors --------------------------------------------------------------------------------
 
 
@@ -146,14 +168,14 @@ class _TargetVectors:
     reference: np.ndarray
     ref_parts: np.ndarray  # the reference's sentences
     points: np.ndarray
-    trap: np.ndarray | None
+    trap: np.ndarray | None  # one row per trap statement (`_trap_statements`)
 
 
 def _target_texts(t: _Target) -> tuple[list[str], list[str]]:
     ref_parts = [s for s in split_sentences(t.reference) if len(s.split()) >= 3] or [t.reference]
     texts = [t.question, t.reference, *ref_parts, *(kp.text for kp in t.key_points)]
     if t.trap:
-        texts.append(_trap_statement(t.trap))
+        texts.extend(_trap_statements(t.trap))
     return texts, ref_parts
 
 
@@ -162,7 +184,7 @@ def _target_vectors(t: _Target) -> _TargetVectors:
     v = _rubric_vectors(texts)
     n, k = len(ref_parts), len(t.key_points)
     return _TargetVectors(question=v[0], reference=v[1], ref_parts=v[2:2 + n], points=v[2 + n:2 + n + k],
-                          trap=v[2 + n + k] if t.trap else None)
+                          trap=v[2 + n + k:] if t.trap else None)
 
 
 def prefetch(targets: list[_Target]) -> None:
@@ -278,9 +300,11 @@ def features_for(t: _Target, text: str, scorer: dict, answer: tuple | None = Non
     n_words = max(1, len(words))
     trap_sims = margins = np.zeros(len(units))
     if vec.trap is not None:
-        trap_sims = np.where(kept, unit_vecs @ vec.trap, 0.0)
+        trap_sims = np.where(kept, (unit_vecs @ vec.trap.T).max(axis=1), 0.0)
         margins = np.where(kept, trap_sims - to_correct, -1.0)
     measure = _Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
+    trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
+    trap_words = _distinct_words(t)
     unit_words = np.array([len(u.split()) for u in units[:len(split_sentences(text)) or 1]], dtype=float)
     measure.features = {
         "coverage": float((credit * weights).sum() / weights.sum()),
@@ -302,8 +326,9 @@ def features_for(t: _Target, text: str, scorer: dict, answer: tuple | None = Non
         "negated_credit": float((credit * weights * flipped).sum() / weights.sum()),
         "trap_sim": float(trap_sims.max()) if vec.trap is not None else 0.0,
         "trap_margin": float(margins.max()) if vec.trap is not None else -0.5,
-        "trap_whole": float(whole @ vec.trap) if vec.trap is not None else 0.0,
-        "trap_whole_margin": float(whole @ vec.trap - whole @ vec.reference) if vec.trap is not None else -0.5,
+        "trap_whole": trap_whole,
+        "trap_whole_margin": trap_whole - float(whole @ vec.reference) if vec.trap is not None else -0.5,
+        "trap_lex": len(trap_words & answer_words) / max(1, len(trap_words)),
         "trap_top2": float(np.sort(trap_sims)[-2:].mean()) if vec.trap is not None else 0.0,
         "trap_frac": float(np.mean(margins > 0)) if vec.trap is not None else 0.0,
         "retracted": float(sp.retracted.any()),
