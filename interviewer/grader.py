@@ -242,6 +242,18 @@ def _content_words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 2}
 
 
+# A whole answer that says there is no answer ("idk", "No response.", "n/a", "?") is graded as empty.
+NON_ANSWER = re.compile(r"^\W*(i\s+)?(idk|dunno|don'?t know|do not know|not sure|no idea|no answer|no response|"
+                        r"no submission|n/?a|none|pass|skip|nothing|\?+)?\W*$", re.I)
+
+
+def _gradable(text: str) -> bool:
+    """Something to grade: at least one content word, and not a statement that there is no answer. A
+    one-word answer can be right ("main", to where a C++ program starts) and is graded like any other."""
+    words = set(re.findall(r"[a-z0-9]+", text.lower())) - STOPWORDS
+    return bool(words) and not NON_ANSWER.match(text)
+
+
 def _negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 
@@ -349,7 +361,7 @@ def measure_many(targets: list[Target], answers: list[str], scorer: dict | None 
     ts = [_as_target(t) for t in targets]
     prefetch(ts)
     texts = [clean_answer(a, limit).text for a in answers]
-    usable = [i for i, text in enumerate(texts) if len(_content_words(text)) >= 2]
+    usable = [i for i, text in enumerate(texts) if _gradable(text)]
     embedded = dict(zip(usable, _embed_answers([texts[i] for i in usable])))
     return [features_for(ts[i], texts[i], scorer, embedded[i]) if i in embedded else None for i in range(len(texts))]
 
@@ -458,7 +470,7 @@ def grade_semantic(target: Target, answer, settings: Settings | None = None, cit
     t = _as_target(target)
     scorer = load_scorer()
     clean = clean_answer(answer, settings.max_answer_chars)
-    if len(_content_words(clean.text)) < 2:
+    if not _gradable(clean.text):
         return _finish(_empty_grade(t, list(clean.warnings)), started, t, target, settings, cite)
     m = features_for(t, clean.text, scorer)
     return _finish(_grade_measured(t, clean, m, scorer), started, t, target, settings, cite)
@@ -478,7 +490,7 @@ def grade_semantic_many(targets: list[Target], answers: list, settings: Settings
         ts = [_as_target(t) for t in targets[at:at + batch]]
         prefetch(ts)
         cleans = [clean_answer(a, settings.max_answer_chars) for a in answers[at:at + batch]]
-        usable = [i for i, c in enumerate(cleans) if len(_content_words(c.text)) >= 2]
+        usable = [i for i, c in enumerate(cleans) if _gradable(c.text)]
         embedded = dict(zip(usable, _embed_answers([cleans[i].text for i in usable])))
         grades = [_grade_measured(ts[i], c, features_for(ts[i], c.text, scorer, embedded[i]), scorer)
                   if i in embedded else _empty_grade(ts[i], list(c.warnings)) for i, c in enumerate(cleans)]

@@ -48,10 +48,19 @@ def test_trap_answer_is_capped_and_flagged(skew):
     assert grade(skew, STRONG, cite=False).score > g.score + 1
 
 
-@pytest.mark.parametrize("answer", ["", "   ", "idk", "?"])
+@pytest.mark.parametrize("answer", ["", "   ", "idk", "?", "No response.", "I don't know", "n/a"])
 def test_empty_answers_score_zero(skew, answer):
     g = grade(skew, answer, cite=False)
     assert g.score == 0 and any("empty" in w for w in g.warnings)
+
+
+def test_a_right_one_word_answer_is_graded_not_called_empty():
+    """Short-answer sets are full of terse right answers; 84 of Mohler's dev answers are one or two words."""
+    where = Reference(question="Where does the execution of a C++ program begin?",
+                      reference_answer="At the main function.", max_score=5)
+    right, wrong = grade(where, "main", cite=False), grade(where, "at the end of the file", cite=False)
+    assert not any("empty" in w for w in right.warnings)
+    assert right.score > wrong.score and right.score > 0
 
 
 @pytest.mark.parametrize("attack", [
