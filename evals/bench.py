@@ -23,8 +23,8 @@ from pathlib import Path
 QUERIES = Path(__file__).parent / "data" / "retrieval-queries.jsonl"
 
 
-def _run(code: str, home: str) -> dict:
-    env = {**os.environ, "INTERVIEWER_HOME": home}
+def _run(code: str, home: str, **extra_env: str) -> dict:
+    env = {**os.environ, "INTERVIEWER_HOME": home, **extra_env}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -37,6 +37,14 @@ imported = time.perf_counter()
 r = build_index(progress=False)
 done = time.perf_counter()
 print(json.dumps({"seconds": done - t, "call": done - imported, "chunks": r.chunks, "added": r.added}))
+"""
+
+PREPARE = """
+import json, time
+t = time.perf_counter()
+from interviewer.embeddings import prepare
+name = prepare()
+print(json.dumps({"seconds": time.perf_counter() - t, "engine": name}))
 """
 
 FIRST_SEARCH = """
@@ -88,8 +96,11 @@ def machine() -> str:
 def run_retrieval_benchmarks() -> list[tuple[str, str, str, str]]:
     rows = []
     with tempfile.TemporaryDirectory() as home:
+        made = _run(PREPARE, home, INTERVIEWER_CACHE_DIR=str(Path(home) / "cache"))
+        rows.append(("Embedding engine made from the packaged model: int8 ONNX export, once per machine (fresh process)",
+                     f"{made['seconds']:.1f} s ({made['engine']})", "—", ""))
         build = _run(BUILD, home)
-        rows.append(("Index build of the shipped corpus (fresh process, model load included)",
+        rows.append(("Index build of the shipped corpus (fresh process, model load included, engine already made)",
                      f"{build['seconds']:.1f} s ({build['chunks']} chunks)", "≤ 30 s", _verdict(build["seconds"] <= 30)))
         noop = _run(BUILD, home)
         rows.append(("No-op rebuild: `build_index()` with nothing changed (imports excluded)",
@@ -117,6 +128,9 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "missed"
 
 
+NOTES = "## Notes"
+
+
 def write(rows: list[tuple[str, str, str, str]], out: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -130,6 +144,8 @@ def write(rows: list[tuple[str, str, str, str]], out: Path) -> None:
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
     ]
+    if out.exists() and NOTES in out.read_text(encoding="utf-8"):  # hand-written notes below the table stay
+        lines.append(NOTES + out.read_text(encoding="utf-8").split(NOTES, 1)[1].rstrip() + "\n")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
 

@@ -250,7 +250,11 @@ def embed(texts: list[str]) -> np.ndarray:
             for text, vector in zip(missing, _encode(missing)):
                 _remember(text, vector)
         return np.stack([_recent[t] for t in texts])
-    return _encode(texts)
+    unique = list(dict.fromkeys(texts))  # a one-sentence answer is its own only sentence: embed it once
+    if len(unique) == len(texts):
+        return _encode(texts)
+    vectors = dict(zip(unique, _encode(unique)))
+    return np.stack([vectors[t] for t in texts])
 
 
 _recent: dict[str, np.ndarray] = {}
