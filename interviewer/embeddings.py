@@ -148,7 +148,8 @@ class _OnnxEncoder:
             return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
         order = sorted(range(len(texts)), key=lambda i: -len(encoded[i].ids))
-        vectors = _pool(threads).map(one, order) if threads > 1 and len(texts) > 1 else map(one, order)
+        parallel = threads > 1 and len(texts) > 1
+        vectors = _pool(threads, os.getpid()).map(one, order) if parallel else map(one, order)
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         for i, vector in zip(order, vectors):
             out[i] = vector
@@ -156,7 +157,8 @@ class _OnnxEncoder:
 
 
 @lru_cache(maxsize=4)
-def _pool(threads: int):
+def _pool(threads: int, pid: int):
+    """Worker threads for `encode`, per process (a forked child must not wait on its parent's threads)."""
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(threads, thread_name_prefix="embed")
