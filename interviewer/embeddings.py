@@ -5,10 +5,10 @@ so nothing is downloaded. Those weights run in one of two engines:
 
 - `onnx` (the default): the first time it is needed, the packaged model is exported to ONNX and its
   weights quantised to int8 (about 15 s, once per machine; the file lives in `INTERVIEWER_CACHE_DIR`,
-  by default `~/.cache/interviewer/models`). onnxruntime then runs it without torch, about four times
-  faster than the torch model on this kind of CPU: what lets one answer be graded in tens of
-  milliseconds. Its vectors agree with the torch model's to a cosine of about 0.99, and the grader's
-  scorer is fitted on them.
+  by default `~/.cache/interviewer/models`). onnxruntime then runs it without torch, about three times
+  faster per core than the torch model on this machine's CPU: what lets one answer be graded in tens of
+  milliseconds. Its vectors agree with the torch model's to a cosine of 0.99 on average (0.96 at worst
+  on the dev answers), and the grader's scorer is fitted on them.
 - `torch`: the sentence-transformers model as packaged, used when the ONNX file cannot be made.
 
 The engine's name is stored with an index, so switching engine re-embeds the corpus.
@@ -105,7 +105,8 @@ def _export_onnx(target: Path) -> None:
                               output_names=["hidden"], opset_version=17, dynamo=False,
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes})
             root = logging.getLogger()
-            level, root.level = root.level, logging.ERROR  # the quantiser logs a generic hint at WARNING
+            level = root.level
+            root.setLevel(logging.ERROR)  # the quantiser logs a generic hint at WARNING on the root logger
             try:
                 quantize_dynamic(str(plain), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
             finally:

@@ -171,7 +171,7 @@ def test_batch_grading_matches_one_by_one(skew):
     many = grade_semantic_many(targets, answers, batch=4)
     for target, answer, g in zip(targets, answers, many):
         one = grade_semantic(target, answer, cite=False)
-        assert abs(one.score - g.score) <= 0.02
+        assert one.score == g.score  # a text's vector does not depend on what it was embedded with
         assert one.fell_into_trap == g.fell_into_trap and one.warnings == g.warnings
         assert [v.verdict for v in one.key_points] == [v.verdict for v in g.key_points]
 
