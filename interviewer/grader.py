@@ -243,8 +243,9 @@ def _content_words(text: str) -> set[str]:
 
 
 # A whole answer that says there is no answer ("idk", "No response.", "n/a", "?") is graded as empty.
-NON_ANSWER = re.compile(r"^\W*(i\s+)?(idk|dunno|don'?t know|do not know|not sure|no idea|no answer|no response|"
-                        r"no submission|n/?a|none|pass|skip|nothing|\?+)?\W*$", re.I)
+NON_ANSWER = re.compile(r"^\W*(i\s+)?(idk|dunno|don'?t know|do not know|not sure|no idea|no answer( given)?|no response|"
+                        r"(no|empty|blank) submission|not answered|unanswered|left blank|blank|n/?a|none|pass|skip|"
+                        r"nothing|\?+)?\W*$", re.I)
 
 
 def _gradable(text: str) -> bool:

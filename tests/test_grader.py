@@ -48,7 +48,8 @@ def test_trap_answer_is_capped_and_flagged(skew):
     assert grade(skew, STRONG, cite=False).score > g.score + 1
 
 
-@pytest.mark.parametrize("answer", ["", "   ", "idk", "?", "No response.", "I don't know", "n/a"])
+@pytest.mark.parametrize("answer", ["", "   ", "idk", "?", "No response.", "I don't know", "n/a", "Empty submission.",
+                                    "not answered"])
 def test_empty_answers_score_zero(skew, answer):
     g = grade(skew, answer, cite=False)
     assert g.score == 0 and any("empty" in w for w in g.warnings)
