@@ -92,8 +92,8 @@ def apply_model(model: dict, X) -> np.ndarray:
     return np.clip(np.interp(raw, model["calibration"]["x"], model["calibration"]["y"]), 0, 1)
 
 
-TRAP_FEATURES = ["trap_sim", "trap_margin", "trap_whole_margin", "trap_lex", "coverage", "kp_mean", "lexical",
-                 "retracted", "negated_credit"]
+TRAP_FEATURES = ["trap_sim", "trap_margin", "trap_whole_margin", "trap_lex", "trap_proj", "coverage", "kp_mean",
+                 "lexical", "retracted", "negated_credit"]
 TRAP_C = 0.3
 TRAP_THRESHOLD = 0.6  # above the balanced model's 0.5: a false trap verdict caps a good answer at 1
 

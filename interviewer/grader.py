@@ -41,7 +41,7 @@ Target = RubricItem | Reference
 FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical", "lexical_precision",
             "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
             "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
-            "trap_lex", "retracted", "fell"]
+            "trap_lex", "trap_proj", "retracted", "fell"]
 # Below this best similarity to every written key point an answer has nothing relevant in it. On the
 # development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
 # gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
@@ -255,6 +255,10 @@ def _gradable(text: str) -> bool:
     return bool(words) and not NON_ANSWER.match(text)
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
 def _negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 
@@ -317,6 +321,12 @@ def features_for(t: _Target, text: str, scorer: dict, answer: tuple | None = Non
         margins = np.where(kept, trap_sims - to_correct, -1.0)
     measure = _Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
     trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
+    trap_proj = 0.0
+    if vec.trap is not None:
+        # the direction from the correct approach to the trap: the topic both share cancels out, and what is
+        # left is what tells them apart; the kept sentence furthest along it
+        axis = _unit(vec.trap.mean(axis=0)) - _unit(np.vstack([vec.ref_parts, vec.points]).mean(axis=0))
+        trap_proj = float(np.where(kept, unit_vecs @ _unit(axis), -1.0).max())
     trap_words = _distinct_words(t)
     unit_words = np.array([len(u.split()) for u in units[:len(split_sentences(text)) or 1]], dtype=float)
     measure.features = {
@@ -342,6 +352,7 @@ def features_for(t: _Target, text: str, scorer: dict, answer: tuple | None = Non
         "trap_whole": trap_whole,
         "trap_whole_margin": trap_whole - float(whole @ vec.reference) if vec.trap is not None else -0.5,
         "trap_lex": len(trap_words & answer_words) / max(1, len(trap_words)),
+        "trap_proj": trap_proj,
         "trap_top2": float(np.sort(trap_sims)[-2:].mean()) if vec.trap is not None else 0.0,
         "trap_frac": float(np.mean(margins > 0)) if vec.trap is not None else 0.0,
         "retracted": float(sp.retracted.any()),
