@@ -2,15 +2,16 @@
 
 The offline `semantic` backend splits the answer into sentences and clauses, embeds them with the
 bundled model (one batch per answer, or one batch for many answers in `grade_semantic_many`), and
-compares them with each key point, the reference, the question and the trap. Rubric-side vectors
-are cached by text, so a rubric item is embedded once per process. The comparisons become a few
-features (soft key-point coverage, similarity to the reference, lexical overlap, how list-like or
-generic the answer is, negations near matched sentences, the trap-versus-correct margin of the
-sentences the candidate did not take back) and a small fitted scorer maps them to a 0-4 score:
+compares them with each key point, the reference, the question and the trap statements (every tempting
+move the trap names). Rubric-side vectors are cached by text, so a rubric item is embedded once per
+process. The comparisons become a few features (soft key-point coverage, similarity to the reference,
+lexical overlap, how list-like or generic the answer is, negations near matched sentences, and, for the
+sentences the candidate did not take back, the trap-versus-correct margin, the trap's own words, and how
+far they lie from the correct approach toward the trap) and a small fitted scorer maps them to a 0-4 score:
 one linear model for rubric items (key points and a trap) and one for bare references, each with
 a monotone calibration, all in `interviewer/data/semantic_scorer.json` (refit by
 `python -m evals.fit_scorer`). Rules from the grading scale sit on top: a trap caps the score at 1,
-an empty answer is 0, and text aimed at the grader is cut out before anything is measured and
+an empty answer (no content word, or "idk" / "no response") is 0, and text aimed at the grader is cut out before anything is measured and
 scores the answer 0 (the scale counts an attempt to manipulate the grader as 0; the rest of the
 answer is still analysed, so the feedback stays useful).
 """
@@ -243,9 +244,10 @@ def _content_words(text: str) -> set[str]:
 
 
 # A whole answer that says there is no answer ("idk", "No response.", "n/a", "?") is graded as empty.
+# "none" and "nothing" are not in it: they can be right ("what does a constructor return?").
 NON_ANSWER = re.compile(r"^\W*(i\s+)?(idk|dunno|don'?t know|do not know|not sure|no idea|no answer( given)?|no response|"
-                        r"(no|empty|blank) submission|not answered|unanswered|left blank|blank|n/?a|none|pass|skip|"
-                        r"nothing|\?+)?\W*$", re.I)
+                        r"(no|empty|blank) submission|not answered|unanswered|left blank|blank|n/?a|skip|\?+)?\W*$",
+                        re.I)
 
 
 def _gradable(text: str) -> bool:

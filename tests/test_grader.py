@@ -62,6 +62,8 @@ def test_a_right_one_word_answer_is_graded_not_called_empty():
     right, wrong = grade(where, "main", cite=False), grade(where, "at the end of the file", cite=False)
     assert not any("empty" in w for w in right.warnings)
     assert right.score > wrong.score and right.score > 0
+    returns = Reference(question="What does a C++ constructor return?", reference_answer="Nothing.", max_score=5)
+    assert not any("empty" in w for w in grade(returns, "nothing", cite=False).warnings)
 
 
 @pytest.mark.parametrize("attack", [
