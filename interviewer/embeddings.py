@@ -236,7 +236,11 @@ def threads_for(n_texts: int) -> int:
     cores = _cores()
     if n_texts >= SMALL_BATCH or cores == 1:
         return cores
-    return cores if os.getloadavg()[0] < cores - 0.5 else 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: assume the machine is shared
+        return 1
+    return cores if load < cores - 0.5 else 1
 
 
 # --- the API --------------------------------------------------------------------------------
