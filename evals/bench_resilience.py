@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,12 +125,6 @@ def cross_talk(runs: list[ClientRun]) -> list[str]:
     return problems
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(home: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR")}
     env.update({"INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1", "INTERVIEWER_PORT": str(port)})
@@ -141,29 +133,17 @@ def _serve(home: Path, port: int) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, preexec_fn=lambda: os.sched_setaffinity(0, cores))
 
 
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    stop = time.monotonic() + timeout
-    while time.monotonic() < stop:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
 def measure() -> dict:
     from gradio_client import Client
 
+    from tests.appserver import free_port, stop, wait_until_served
+
     with tempfile.TemporaryDirectory() as tmp:
-        home, port = Path(tmp) / "home", _free_port()
+        home, port = Path(tmp) / "home", free_port()
         url = f"http://127.0.0.1:{port}/"
         proc = _serve(home, port)
         try:
-            _wait(url + "config", proc)
+            wait_until_served(url + "config", proc, timeout=180)
             warm = run_clients(url, Path(tmp) / "warm", clients=1, turns=1)  # model load, caches
             started = time.perf_counter()
             runs = run_clients(url, Path(tmp) / "dl")
@@ -173,18 +153,12 @@ def measure() -> dict:
             proc.wait(timeout=30)
             killed = time.perf_counter()
             proc = _serve(home, port)
-            _wait(url + "config", proc)
+            wait_until_served(url + "config", proc, timeout=180)
             client = Client(url, verbose=False, download_files=str(Path(tmp) / "resume"), analytics_enabled=False)
             client.predict(sid, api_name="/resume")
             restart = time.perf_counter() - killed
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop(proc)
     latencies = [s for r in runs for s in r.latencies_s]
     return {"latencies_s": latencies, "errors": [r.error for r in runs if r.error], "cross_talk": cross_talk(runs),
             "wall_s": wall, "restart_s": restart, "warm_error": warm[0].error}

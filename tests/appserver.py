@@ -37,6 +37,18 @@ def wait_until_served(url: str, proc: subprocess.Popen | None = None, timeout: f
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def stop(proc: subprocess.Popen, grace_s: float = 10) -> None:
+    """Ask the process to end; kill it if it has not within `grace_s`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def running_app(home: Path, env: dict | None = None):
     """`python app.py` with INTERVIEWER_HOME=`home` on 127.0.0.1:<free port>; yields the base URL."""
@@ -57,10 +69,5 @@ def running_app(home: Path, env: dict | None = None):
             raise RuntimeError(f"the app did not start:\n{log.read()[-4000:]}") from None
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
