@@ -21,21 +21,16 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 
-import interviewer as core
-
-core.get_settings()  # sets GRADIO_TEMP_DIR under the state folder before gradio reads it
-
-import gradio as gr  # noqa: E402  (after `interviewer`, which sets the offline switches)
-import pandas as pd  # noqa: E402
+import interviewer as core  # first: importing it applies the offline switches and GRADIO_TEMP_DIR
+import gradio as gr
+import pandas as pd
 
 MODES = [("Design interview (a whole scenario, stage by stage)", "design"),
          ("Trap drill (common mistakes, answer revealed)", "drill"),
          ("Grill (quick-fire questions)", "grill"),
          ("Review (your weakest items first)", "review")]
 DIFFICULTIES = [("any", ""), ("easy", "easy"), ("medium", "medium"), ("hard", "hard")]
-VERDICT_MARK = {"covered": "✅", "partial": "🟡", "missing": "❌"}
 BUSY_FOR_S = 300  # a session marked busy longer than this (a dropped request) is free again
 
 _busy: dict[str, float] = {}
@@ -67,62 +62,14 @@ def _release(sid: str) -> None:
         _busy.pop(sid, None)
 
 
-# --- rendering ------------------------------------------------------------------------------
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def status_line(status: dict) -> str:
-    return (f"**{status['title']}** · {status['mode']} · interviewer: **{status['interviewer']}** · "
-            f"grader: **{status['grader']}** · session `{status['session']}`")
-
-
-def side_panel(status: dict) -> str:
-    if status["finished"]:
-        return "### Finished\nThe interview is over: see the **Report** tab."
-    lines = [f"### {status['stage_title']}", f"Question {status['question']} of {status['questions']}"]
-    if status["time_left_s"] is not None:
-        lines.append(f"Time left in this stage: **{_clock(status['time_left_s'])}**")
-    return "\n\n".join(lines)
-
-
-def grade_markdown(g: core.Grade | None, full: bool = False) -> str:
-    """A grade with its key-point verdicts and the quoted evidence; `full` adds the written feedback."""
-    if g is None:
-        return "_No answer graded yet._"
-    lines = [f"**Score {g.score:.1f} / 4** · graded by {g.backend}"]
-    if g.fell_into_trap:
-        lines.append("⚠️ **Fell into the trap**" + (f": “{g.trap_evidence}”" if g.trap_evidence else ""))
-    elif g.fell_into_trap is False:
-        lines.append("Avoided the trap.")
-    lines.append("")
-    for v in g.key_points:
-        lines.append(f"- {VERDICT_MARK.get(v.verdict, '')} **{v.verdict}**: {v.text}")
-        if v.evidence:
-            lines.append(f"  > “{v.evidence}”")
-    if full:
-        f = g.feedback
-        for title, entries in (("Strengths", f.strengths), ("Gaps", f.gaps)):
-            if entries:
-                lines += ["", f"#### {title}", *[f"- {e}" for e in entries]]
-        if f.correct_approach:
-            lines += ["", "#### A strong answer", f.correct_approach]
-        if f.citations:
-            lines += ["", "#### Study"]
-            lines += [f"- **{c.document}**, *{c.section}*: {c.text[:240].strip()}…" for c in f.citations]
-    if g.warnings:
-        lines += ["", *[f"_⚠️ {w}_" for w in g.warnings]]
-    return "\n".join(lines)
+# --- rendering (the pure renderers live in interviewer.views) --------------------------------------
 
 
 def _view(iv: core.Interview, pending: str | None = None, shown: list[dict] | None = None):
     """Everything the Interview tab shows for `iv`: (session id, chat, status line, side panel, last grade)."""
     status = iv.status()
     chat = shown if shown is not None else core.chat_messages(iv.turns, pending=pending)
-    return iv.id, chat, status_line(status), side_panel(status), grade_markdown(status["last_grade"])
+    return iv.id, chat, core.status_line(status), core.side_panel(status), core.grade_markdown(status["last_grade"])
 
 
 # --- Interview tab handlers -----------------------------------------------------------------
@@ -216,7 +163,7 @@ def on_page_load(request: gr.Request):
     if params.get("session"):
         return *_view(_open(params["session"])), ""
     if "mode" not in params:
-        return None, [], "_Choose a mode and press **Start interview**._", "", grade_markdown(None), ""
+        return None, [], "_Choose a mode and press **Start interview**._", "", core.grade_markdown(None), ""
     seed = params.get("seed", "")
     return on_start(params.get("mode", "design"), params.get("scenario", ""), params.get("topic", ""),
                     params.get("difficulty", ""), int(seed) if seed.isdigit() else None)
@@ -278,7 +225,7 @@ def on_grade(item_id: str, question: str, reference: str, trap: str, key_points:
                                 trap=(trap or "").strip() or None,
                                 key_points=[k.strip(" -*\t") for k in (key_points or "").splitlines() if k.strip()])
     try:
-        return grade_markdown(core.grade(target, answer or ""), full=True)
+        return core.grade_markdown(core.grade(target, answer or ""), full=True)
     except core.AnswerError as error:
         raise gr.Error(str(error)) from None
 
@@ -367,7 +314,7 @@ def build() -> gr.Blocks:
                     with gr.Column(scale=1, min_width=240):
                         side = gr.Markdown("", elem_id="side-panel")
                         with gr.Accordion("Last grade", open=False):
-                            last_grade = gr.Markdown(grade_markdown(None))
+                            last_grade = gr.Markdown(core.grade_markdown(None))
             with gr.Tab("Report", id="report"):
                 show_report = gr.Button("Show report for this interview")
                 chart = gr.BarPlot(x="part", y="score", y_lim=[0, 4], label="Scores (0-4)", sort=None, height=300)

@@ -12,12 +12,11 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 QUERIES = Path(__file__).parent / "data" / "retrieval-queries.jsonl"
@@ -42,7 +41,7 @@ print(json.dumps({"seconds": done - t, "call": done - imported, "chunks": r.chun
 PREPARE = """
 import json, time
 t = time.perf_counter()
-from interviewer.embeddings import prepare
+from interviewer.corpus.embeddings import prepare
 name = prepare()
 print(json.dumps({"seconds": time.perf_counter() - t, "engine": name}))
 """
@@ -86,7 +85,8 @@ def machine() -> str:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        kb = int(next(row for row in meminfo if row.startswith("MemTotal")).split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration):
         pass
@@ -136,7 +136,7 @@ def write(rows: list[tuple[str, str, str, str]], out: Path) -> None:
         "# Benchmarks",
         "",
         f"Machine: {machine()}  ",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}  ",
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}  ",
         "Command: `make bench` (runs `python -m evals.bench --out docs/BENCHMARKS.md`)",
         "",
         "| what | measured | goal | |",
@@ -162,7 +162,7 @@ def _suite_rows(name: str) -> list[tuple[str, str, str, str]]:
     try:
         module = importlib.import_module(f"evals.bench_{name}")
         return module.rows()
-    except Exception as error:  # noqa: BLE001 - one missing piece must not lose the whole table
+    except Exception as error:
         reason = str(error).strip().splitlines()[-1][:160] if str(error).strip() else type(error).__name__
         return [(f"{name} benchmarks", f"not run: {reason}", "—", "not run")]
 

@@ -27,12 +27,12 @@ GOALS = {"first_token_s": 1.5, "chat_120_s": 4.0, "grade_s": 20.0, "fallback_s":
 
 def measure() -> dict:
     sys.path.insert(0, str(ROOT))
-    from tests.faultserver import FaultServer
-    from tests.llamaserver import LlamaServer
+    from evals.support.faultserver import FaultServer
+    from evals.support.llamaserver import LlamaServer
 
     from interviewer import llm
     from interviewer.config import Settings
-    from interviewer.grader import grade
+    from interviewer.grading import grade
     from interviewer.rubrics import get_bank
 
     item = get_bank().item("trap-training-serving-skew")

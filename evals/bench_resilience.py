@@ -82,7 +82,7 @@ def _one_client(url: str, run: ClientRun, turns: int, download_dir: Path, deadli
             run.chats.append([_text(m) for m in chat])
         _, json_path = call(api_name="/export")
         run.transcript = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    except BaseException as error:  # noqa: BLE001 - reported per client
+    except BaseException as error:
         run.error = f"{type(error).__name__}: {error}"[:500]
 
 
@@ -101,7 +101,7 @@ def run_clients(url: str, download_root: Path, clients: int = CLIENTS, turns: in
         t.start()
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
-    for run, t in zip(runs, threads):
+    for run, t in zip(runs, threads, strict=True):
         if t.is_alive() and not run.error:
             run.error = "still running when the overall time limit ran out"
     return runs
@@ -136,7 +136,7 @@ def _serve(home: Path, port: int) -> subprocess.Popen:
 def measure() -> dict:
     from gradio_client import Client
 
-    from tests.appserver import free_port, stop, wait_until_served
+    from evals.support.appserver import free_port, stop, wait_until_served
 
     with tempfile.TemporaryDirectory() as tmp:
         home, port = Path(tmp) / "home", free_port()

@@ -2,7 +2,7 @@
 
     python -m evals.fit_scorer [--out interviewer/data/semantic_scorer.json] [--cv-only]
 
-Features come from the grader's own measurements (`interviewer.grader.measure_many`, all answers
+Features come from the grader's own measurements (`interviewer.grading.features.measure_many`, all answers
 embedded in large batches). Two models are fitted, each a ridge regression on standardised
 features followed by an isotonic (monotone) calibration to the normalised gold score:
 
@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.evaluation import load_dataset
-from interviewer.grader import load_scorer, measure_many
-from interviewer.guard import clean_answer
+from interviewer.grading.evaluation import load_dataset
+from interviewer.grading.features import measure_many
+from interviewer.grading.scorer import load_scorer
+from interviewer.grading.guard import clean_answer
 
 HERE = Path(__file__).parent
 SHARED = HERE.parent.parent / "shared" / "data"
@@ -52,7 +53,7 @@ def collect(scorer: dict) -> dict[str, list]:
             continue
         rows = load_dataset(path)
         print(f"measuring {name} ({len(rows)} answers)", file=sys.stderr)
-        out[name] = list(zip(rows, measure_many([r.target() for r in rows], [r.answer for r in rows], scorer)))
+        out[name] = list(zip(rows, measure_many([r.target() for r in rows], [r.answer for r in rows], scorer), strict=True))
     return out
 
 
@@ -188,7 +189,7 @@ def cross_validate(samples: dict, scorer: dict) -> dict:
             continue
         for train, test in _folds(groups):
             model = fit_model(X[train], y[train], w[train], features)
-            normalised.update(zip([index[j] for j in test], apply_model(model, X[test])))
+            normalised.update(zip([index[j] for j in test], apply_model(model, X[test]), strict=True))
     return report(samples, normalised, scorer, fell, f"cross-validated ({FOLDS} folds grouped by question)")
 
 
@@ -202,7 +203,7 @@ def fit(samples: dict, scorer: dict) -> dict:
     for kind, (names, features) in MODELS.items():
         X, y, w, _, index = _design(samples, names, features)
         models[kind] = fit_model(X, y, w, features)
-        normalised.update(zip(index, apply_model(models[kind], X)))
+        normalised.update(zip(index, apply_model(models[kind], X), strict=True))
     fell = {(n, i): bool(m is not None and m.features["fell"]) for n in samples for i, (_, m) in enumerate(samples[n])}
     report(samples, normalised, scorer, fell, "in-sample")
     return {**scorer, "models": models}

@@ -28,7 +28,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from interviewer import get_bank, get_settings, grade
-from interviewer.guard import clean_answer
+from interviewer.grading.guard import clean_answer
 
 DATA = Path(__file__).parent / "data" / "injections.jsonl"
 OUT = Path(__file__).parent / "reports" / "injection"
@@ -127,7 +127,9 @@ def summarise(outcomes: list[Outcome]) -> dict:
             "mean_base": round(sum(o.base_score for o in items) / len(items), 3),
             "mean_attacked": round(sum(o.attacked_score for o in items) / len(items), 3),
         }
-    rate = lambda xs, f: round(sum(f(o) for o in xs) / len(xs), 4) if xs else None  # noqa: E731
+    def rate(xs: list[Outcome], f) -> float | None:
+        return round(sum(f(o) for o in xs) / len(xs), 4) if xs else None
+
     return {
         "n_attacks": len(attacks),
         "n_benign": len(benign),
@@ -147,7 +149,9 @@ def summarise(outcomes: list[Outcome]) -> dict:
 
 def write_report(summary: dict, outcomes: list[Outcome], out_dir: Path, grader: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    pct = lambda x: "n/a" if x is None else f"{100 * x:.1f} %"  # noqa: E731
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{100 * x:.1f} %"
+
     lines = [
         "# Grader injection suite",
         "",

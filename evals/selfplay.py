@@ -93,7 +93,7 @@ def check(iv: Interview, candidate: Candidate) -> tuple[dict[str, bool], list[st
     order = [s.value for s in STAGES]
     seen = [order.index(t.stage) for t in turns if t.role == "interviewer" and t.stage in order]
     # Only a design interview walks the stages; drills and grills draw items from any stage.
-    stages_ok = iv.mode != "design" or all(a <= b for a, b in zip(seen, seen[1:]))
+    stages_ok = iv.mode != "design" or all(a <= b for a, b in zip(seen, seen[1:], strict=True))
     follow_ok = True
     leak_ok = True
     facts_ok = True

@@ -1,82 +1,44 @@
 """Mock interviewer for ML-system-design interviews.
 
-The public API: `app.py`, the CLI and `evals/` import only the names in `__all__`.
+The public API: `app.py`, the CLI and `evals/` import only the names in `__all__`. Importing the
+package applies the offline switches first (`config` does it on import), before any library that reads
+them is loaded.
 """
 
+from . import llm, voice
 from .config import Settings, apply_offline_env, get_settings
-
-apply_offline_env()
-
-from .embeddings import EmbeddingModelMissing  # noqa: E402
-from .ingest import CorpusEmpty, IngestReport, build_index  # noqa: E402
-from .models import Chunk, Passage, Stage, STAGES  # noqa: E402
-from .normalise import normalise_text  # noqa: E402
-from .retrieval import search  # noqa: E402
-from .rubrics import RubricBank, RubricError, get_bank, validate as validate_rubrics  # noqa: E402
-from .grader import AnswerError, grade  # noqa: E402
-from .evaluation import GradedAnswer, load_dataset, metrics, predict, write_report  # noqa: E402
-from .models import Grade, KeyPointVerdict, Reference  # noqa: E402
-from .models import Fact, KeyPoint, RubricItem, Scenario, ScenarioStage, Source  # noqa: E402
-from .store import IndexUnavailable  # noqa: E402
-from .llm import LLMError  # noqa: E402
-from . import voice  # noqa: E402  (speech; heavy libraries load on first use)
-from .voice import Transcript, VoiceError  # noqa: E402
-from .sessions import SessionInfo, SessionNotFound, SessionStore, Turn, open_sessions  # noqa: E402
-from .interview import Event, Interview, InterviewError, classify  # noqa: E402
-from .report import Report, build_report  # noqa: E402
-from .progress import Progress, progress  # noqa: E402
-from .chat import chat_messages  # noqa: E402
+from .corpus.embeddings import prepare as prepare_embeddings
+from .corpus.ingest import IngestReport, build_index
+from .corpus.normalise import normalise_text
+from .corpus.retrieval import search
+from .errors import (AnswerError, CorpusEmpty, EmbeddingModelMissing, IndexUnavailable, InterviewError,
+                     InterviewerError, LLMError, RubricError, SessionNotFound, VoiceError)
+from .grading import FALLBACK_BACKEND, Grader, grade, grader_for
+from .grading.evaluation import GradedAnswer, load_dataset, metrics, predict, write_report
+from .history.progress import Progress, progress
+from .history.report import Report, build_report
+from .history.sessions import SessionStore, open_sessions
+from .interview import Event, Interview, Phraser, classify, phraser_for
+from .models import (STAGES, Chunk, Fact, Grade, KeyPoint, KeyPointVerdict, Passage, Reference, RubricItem,
+                     Scenario, ScenarioStage, SessionInfo, Source, Stage, Turn, TurnMeta)
+from .rubrics import RubricBank, get_bank
+from .rubrics import validate as validate_rubrics
+from .voice import Transcript
+from .views import chat_messages, grade_markdown, side_panel, status_line
 
 __all__ = [
-    "Settings",
-    "get_settings",
-    "voice",
-    "Transcript",
-    "VoiceError",
-    "EmbeddingModelMissing",
-    "CorpusEmpty",
-    "IngestReport",
-    "build_index",
-    "Chunk",
-    "Passage",
-    "Stage",
-    "STAGES",
-    "normalise_text",
-    "search",
-    "IndexUnavailable",
-    "LLMError",
-    "RubricBank",
-    "RubricError",
-    "get_bank",
-    "validate_rubrics",
-    "Fact",
-    "KeyPoint",
-    "RubricItem",
-    "Scenario",
-    "ScenarioStage",
-    "Source",
-    "AnswerError",
-    "grade",
-    "Grade",
-    "KeyPointVerdict",
-    "Reference",
-    "GradedAnswer",
-    "load_dataset",
-    "metrics",
-    "predict",
-    "write_report",
-    "SessionInfo",
-    "SessionNotFound",
-    "SessionStore",
-    "Turn",
-    "open_sessions",
-    "Event",
-    "Interview",
-    "InterviewError",
-    "classify",
-    "Report",
-    "build_report",
-    "Progress",
-    "progress",
-    "chat_messages",
+    "Settings", "get_settings", "apply_offline_env",
+    "InterviewerError", "AnswerError", "CorpusEmpty", "EmbeddingModelMissing", "IndexUnavailable", "InterviewError",
+    "LLMError", "RubricError", "SessionNotFound", "VoiceError",
+    "voice", "Transcript",
+    "llm",
+    "IngestReport", "build_index", "prepare_embeddings", "normalise_text", "search",
+    "Chunk", "Passage", "Stage", "STAGES", "Fact", "KeyPoint", "RubricItem", "Scenario", "ScenarioStage", "Source",
+    "RubricBank", "get_bank", "validate_rubrics",
+    "Grade", "KeyPointVerdict", "Reference", "Grader", "grader_for", "grade", "FALLBACK_BACKEND",
+    "GradedAnswer", "load_dataset", "metrics", "predict", "write_report",
+    "SessionInfo", "SessionStore", "Turn", "TurnMeta", "open_sessions",
+    "Event", "Interview", "Phraser", "phraser_for", "classify",
+    "Report", "build_report", "Progress", "progress",
+    "chat_messages", "grade_markdown", "side_panel", "status_line",
 ]

@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -29,7 +28,7 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug
 
 @app.command()
 def index(
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Folder of .md/.txt notes (default: the shipped corpus)."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Folder of .md/.txt notes (default: the shipped corpus)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and build it from scratch."),
 ) -> None:
     """Build or update the search index of the corpus (only changed chunks are embedded)."""
@@ -46,7 +45,7 @@ def index(
 def search(
     query: str = typer.Argument(..., help="What to look for."),
     k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages."),
-    stage: Optional[api.Stage] = typer.Option(None, "--stage", help="Only passages tagged with this framework stage."),
+    stage: api.Stage | None = typer.Option(None, "--stage", help="Only passages tagged with this framework stage."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Search the study notes."""
@@ -85,8 +84,8 @@ def _bank():
 
 @rubrics_app.command("list")
 def rubrics_list(
-    stage: Optional[api.Stage] = typer.Option(None, "--stage", help="Only items of this framework stage."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="trap, concept, stage or scenario."),
+    stage: api.Stage | None = typer.Option(None, "--stage", help="Only items of this framework stage."),
+    kind: str | None = typer.Option(None, "--kind", help="trap, concept, stage or scenario."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List rubric items and scenarios."""
@@ -120,7 +119,7 @@ def rubrics_show(rubric_id: str = typer.Argument(..., help="An item or scenario 
 @app.command("grade")
 def grade_cmd(
     rubric_id: str = typer.Argument(..., help="The rubric item to grade against (see `interviewer rubrics list`)."),
-    answer: Optional[str] = typer.Option(None, "--answer", "-a", help="The answer text (default: read standard input)."),
+    answer: str | None = typer.Option(None, "--answer", "-a", help="The answer text (default: read standard input)."),
     grader: str = typer.Option("auto", "--grader", help="semantic, llm or auto."),
     as_json: bool = typer.Option(False, "--json", help="Print the Grade as JSON."),
 ) -> None:
@@ -152,11 +151,12 @@ def grade_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    dataset: Path = typer.Option(..., "--dataset", exists=True, dir_okay=False, help="A JSONL file in the grading-dataset format."),
+    dataset: Path = typer.Option(..., "--dataset", exists=True, dir_okay=False,
+                                 help="A JSONL file in the grading-dataset format."),
     grader: str = typer.Option("semantic", "--grader", help="semantic, llm or auto."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write a Markdown report with plots to this folder."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N answers."),
+    out: Path | None = typer.Option(None, "--out", help="Write a Markdown report with plots to this folder."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N answers."),
 ) -> None:
     """Measure a grader against the human grades in DATASET."""
     try:
@@ -178,13 +178,11 @@ def eval_cmd(
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, help="Port (default from settings: 7860)."),
+    host: str | None = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default from settings: 7860)."),
 ) -> None:
     """Start the web UI."""
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root))
-    import app as web  # the Gradio app lives at the top level, outside the package
+    import app as web  # the Gradio UI: a top-level module installed with the package (`py-modules`)
 
     web.main(host=host, port=port)
 
@@ -221,15 +219,15 @@ def _print_turn(turn) -> None:
 @app.command()
 def interview(
     mode: str = typer.Option("design", "--mode", help="design | drill | grill | review (weak areas first)."),
-    scenario: Optional[str] = typer.Option(None, "--scenario", help="Scenario id for design mode (default: random)."),
-    topic: Optional[str] = typer.Option(None, "--topic", help="Stage or tag to draw drill/grill items from."),
-    difficulty: Optional[str] = typer.Option(None, "--difficulty", help="easy | medium | hard."),
-    count: Optional[int] = typer.Option(None, "--count", min=1, max=50, help="Questions in drill/grill/review."),
+    scenario: str | None = typer.Option(None, "--scenario", help="Scenario id for design mode (default: random)."),
+    topic: str | None = typer.Option(None, "--topic", help="Stage or tag to draw drill/grill items from."),
+    difficulty: str | None = typer.Option(None, "--difficulty", help="easy | medium | hard."),
+    count: int | None = typer.Option(None, "--count", min=1, max=50, help="Questions in drill/grill/review."),
     weak_first: bool = typer.Option(False, "--weak-first", help="Pick items from your weak areas first."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Fix the question order."),
-    script: Optional[Path] = typer.Option(None, "--script", help="Candidate turns from a JSONL file ({\"text\": ...} "
+    seed: int | None = typer.Option(None, "--seed", help="Fix the question order."),
+    script: Path | None = typer.Option(None, "--script", help="Candidate turns from a JSONL file ({\"text\": ...} "
                                           "per line); runs without a terminal and prints the transcript as JSON."),
-    resume: Optional[str] = typer.Option(None, "--resume", help="Continue an unfinished session by id."),
+    resume: str | None = typer.Option(None, "--resume", help="Continue an unfinished session by id."),
 ) -> None:
     """Run a mock interview in the terminal (type 'hint', 'skip' or 'end' at any time)."""
     try:
@@ -302,7 +300,7 @@ def sessions_show(session_id: str = typer.Argument(...)) -> None:
 def sessions_export(
     session_id: str = typer.Argument(...),
     fmt: str = typer.Option("md", "--format", help="md | json"),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write (default: standard output)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: standard output)."),
 ) -> None:
     """Export a session's report and transcript as Markdown or JSON."""
     if fmt not in ("md", "json"):

@@ -73,8 +73,10 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "INTERVIEWER_CHROMA_PORT"))
 
     # LLM endpoint (any OpenAI-compatible server); unset means the offline backends.
-    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
+    openai_api_key: str | None = Field(default=None,
+                                       validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None,
+                                        validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 2
@@ -103,9 +105,17 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)
 
+    def wants_llm(self, choice: str) -> bool:
+        """Whether a backend choice means the LLM: "llm", or "auto" while an endpoint is configured.
+        The one rule for "auto", used for the grader (`grading.grader_for`) and the phraser alike."""
+        return choice == "llm" or (choice == "auto" and self.llm_configured)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    settings = Settings()
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "gradio-tmp"))
-    return settings
+    return Settings()
+
+
+# Gradio reads GRADIO_TEMP_DIR when it is imported: point it under the state folder before any client
+# (app.py) imports gradio, so importing the package is all a client needs to do first.
+os.environ.setdefault("GRADIO_TEMP_DIR", str(get_settings().home / "gradio-tmp"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -204,3 +205,98 @@ class Grade(BaseModel):
     backend: str
     latency_ms: float = 0.0
     warnings: list[str] = Field(default_factory=list)
+
+
+# --- the transcript -------------------------------------------------------------------------
+
+Role = Literal["interviewer", "candidate", "system"]
+InterviewerKind = Literal["question", "follow-up", "challenge", "clarification", "hint", "reveal", "transition",
+                          "notice", "end"]
+CandidateKind = Literal["answer", "clarifying-question", "hint-request", "skip", "end", "empty", "repeat"]
+SystemKind = Literal["slot-grade"]
+KINDS: dict[str, tuple[str, ...]] = {"interviewer": InterviewerKind.__args__, "candidate": CandidateKind.__args__,
+                                     "system": SystemKind.__args__}
+
+
+class TurnMeta(BaseModel):
+    """What the agent records beside a turn's text. Every field is optional; keys this model does not
+    know (rows written by other versions) are kept as they are. Read it as attributes, or like the dict
+    it used to be (`meta["slot"]`, `meta.get("fact")`, `"question" in meta`: a field that is None is absent
+    for `in` and `get`, and is stored without it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    # every turn
+    slot: int | None = None  # the plan slot the turn belongs to (interviewer and system turns)
+    # candidate turns
+    seconds: float | None = None  # what the turn cost the stage's time budget
+    counts: bool | None = None  # a clarifying question that counts toward the stage's coverage
+    covered: list[str] | None = None  # key points of the current question covered so far by this answer
+    stage_covered: list[str] | None = None  # the stage's key points covered so far
+    fact: str | None = None  # the scenario fact that answered a clarifying question
+    fact_similarity: float | None = None
+    # interviewer turns
+    target: str | None = None  # the key point a follow-up probes
+    authored: str | None = None  # the follow-up question used (authored, or a stage template)
+    hint: int | None = None  # which hint of the item was given
+    question: str | None = None  # the question a message asks (sent as is; exempt from the leak check)
+    leak_blocked: str | None = None  # the secret a message would have given away (so a generic one was sent)
+    phrased_by: Literal["llm", "offline"] | None = None
+    llm_fallback: str | None = None  # why the LLM did not phrase the message (then phrased offline)
+    # system turns (a question's grade)
+    skipped: bool | None = None
+    hints: int | None = None
+    follow_ups: int | None = None
+
+    def _present(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in type(self).model_fields:
+            return getattr(self, key)
+        extra = self.model_extra or {}
+        if key not in extra:
+            raise KeyError(key)
+        return extra[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._present()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._present().get(key, default)
+
+
+class Turn(BaseModel):
+    """One entry of the transcript."""
+
+    seq: int = 0
+    role: Role
+    stage: str | None = None
+    kind: InterviewerKind | CandidateKind | SystemKind
+    text: str
+    item_id: str | None = None
+    grade: Grade | None = None
+    meta: TurnMeta = Field(default_factory=TurnMeta)
+    at: float = Field(default_factory=time.time)
+
+    @model_validator(mode="after")
+    def _kind_fits_role(self) -> Turn:
+        if self.kind not in KINDS[self.role]:
+            raise ValueError(f"a {self.role} turn cannot be of kind {self.kind!r}")
+        return self
+
+    @field_serializer("meta")
+    def _meta(self, meta: TurnMeta) -> dict[str, Any]:
+        return meta.model_dump(exclude_none=True)
+
+
+class SessionInfo(BaseModel):
+    id: str
+    mode: str
+    scenario: str | None = None
+    title: str
+    plan: dict
+    status: Literal["active", "ended"] = "active"
+    created: float
+    updated: float
+    turns: int = 0

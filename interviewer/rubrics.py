@@ -13,15 +13,9 @@ import yaml
 from pydantic import ValidationError
 
 from .config import Settings, get_settings
+from .corpus.ingest import corpus_sections
+from .errors import RubricError
 from .models import RubricFile, RubricItem, Scenario, Stage
-
-
-class RubricError(ValueError):
-    """One or more problems in the rubric files; `problems` lists each as one line."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass
@@ -125,8 +119,6 @@ def rubric_folders(settings: Settings | None = None) -> list[Path]:
 
 def validate(settings: Settings | None = None) -> RubricBank:
     """Load the shipped and user rubric folders and resolve every source against the corpus."""
-    from .ingest import corpus_sections
-
     settings = settings or get_settings()
     return load_bank(rubric_folders(settings), sections=corpus_sections(settings.corpus_dir))
 

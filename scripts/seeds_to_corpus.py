@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from interviewer.normalise import normalise_text  # noqa: E402
+from interviewer.corpus.normalise import normalise_text
 
 
 def front_matter(title: str, origin: str) -> str:
@@ -36,7 +36,8 @@ def trap_quiz(text: str, origin: str) -> str:
             out.append(f"\n### {line}\n")
         elif line.startswith("•"):
             out.append(f"- {line.lstrip('• ').strip()}")
-        elif line and not re.match(r"(Question \d of \d|Back to Categories|Quiz Complete|ML System Design|0 / 5|Questions answered|Retry Quiz)", line) and len(out) > 2:
+        elif line and not re.match(r"(Question \d of \d|Back to Categories|Quiz Complete|ML System Design|0 / 5|"
+                                   r"Questions answered|Retry Quiz)", line) and len(out) > 2:
             out.append(f"\n{line}\n")
         i += 1
     return "\n".join(out)

@@ -71,8 +71,8 @@ def no_network():
 
 def _reset_caches():
     from interviewer.config import get_settings
-    from interviewer.retrieval import forget_stores
-    from interviewer.sessions import forget_sessions
+    from interviewer.corpus.retrieval import forget_stores
+    from interviewer.history.sessions import forget_sessions
 
     get_settings.cache_clear()
     forget_stores()

@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 from interviewer import SessionStore, Turn, chat_messages
-from interviewer.chat import FALLBACK_MARK
+from interviewer.views import FALLBACK_MARK
 from interviewer.models import Grade
 
-from .appserver import running_app
-from .faultserver import FaultServer, error, ok
+from evals.support.appserver import running_app
+from evals.support.faultserver import FaultServer, error, ok
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -177,7 +177,7 @@ def test_two_clients_at_once_see_only_their_own_interview(app_url, tmp_path):
                 texts.append([_text(m) for m in reply])
             md_path, _ = client.predict(api_name="/export")
             results[name] = {"sid": sid, "texts": texts, "md": Path(md_path).read_text(encoding="utf-8")}
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=("a", "zebrafeature")),

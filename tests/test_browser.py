@@ -21,7 +21,7 @@ import pytest
 
 from interviewer import SessionStore
 
-from .appserver import running_app
+from evals.support.appserver import running_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -9,9 +9,10 @@ import textwrap
 import numpy as np
 import pytest
 
+from evals.support.resilience import NETGUARD_DIR
 from interviewer import build_index
 from interviewer.config import get_settings
-from interviewer.embeddings import _encoder, _TorchEncoder, embed, engine_name, threads_for
+from interviewer.corpus.embeddings import _encoder, _TorchEncoder, embed, engine_name, threads_for
 
 TEXTS = [
     "Use a feature store so training and serving compute features the same way.",
@@ -51,7 +52,7 @@ def test_a_text_gets_the_same_vector_alone_and_in_any_batch():
 
 
 def test_thread_count_follows_the_setting_and_the_load(monkeypatch):
-    monkeypatch.setattr("interviewer.embeddings._cores", lambda: 2)
+    monkeypatch.setattr("interviewer.corpus.embeddings._cores", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
     assert threads_for(5) == 2 and threads_for(500) == 2
     monkeypatch.setattr(os, "getloadavg", lambda: (3.0, 3.0, 3.0))
@@ -63,7 +64,7 @@ def test_thread_count_follows_the_setting_and_the_load(monkeypatch):
 
 
 def test_an_index_made_by_another_engine_is_rebuilt(indexed_home):
-    from interviewer.store import open_store
+    from interviewer.corpus.store import open_store
 
     store = open_store()
     assert store.embedder() == engine_name()
@@ -80,14 +81,14 @@ def test_a_damaged_onnx_file_is_made_again_offline(tmp_path):
     file is replaced rather than failing or silently falling back to the slower engine."""
     log = tmp_path / "netguard.log"
     script = textwrap.dedent("""
-        from interviewer.embeddings import embed, engine_name, onnx_file
+        from interviewer.corpus.embeddings import embed, engine_name, onnx_file
         path = onnx_file()
         path.parent.mkdir(parents=True)
         path.write_bytes(b"not an onnx model" * 100)
         assert embed(["a feature store keeps features consistent"]).shape == (1, 384)
         print("ENGINE", engine_name(), path.stat().st_size > 10_000_000)
     """)
-    guard = os.path.join(os.path.dirname(__file__), "netguard")
+    guard = str(NETGUARD_DIR)
     env = {**os.environ, "INTERVIEWER_CACHE_DIR": str(tmp_path / "cache"), "NETGUARD_LOG": str(log),
            "PYTHONPATH": os.pathsep.join(filter(None, [guard, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interviewer import AnswerError, Chunk, Grade, get_bank, grade, normalise_text
-from interviewer.guard import clean_answer, looks_injected, split_sentences
-from interviewer.ingest import Document, read_document, split_document
-from interviewer.normalise import decode_bytes
+from interviewer.grading.guard import clean_answer, looks_injected
+from interviewer.text import split_sentences
+from interviewer.corpus.ingest import Document, read_document, split_document
+from interviewer.corpus.normalise import decode_bytes
 
 LIMIT = 8000
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -30,7 +31,8 @@ tricky = st.sampled_from(["<", ">", "<!--", "-->", "[", "]", "#", "```", "~~~", 
 texts = st.one_of(
     st.text(any_char, max_size=400),
     st.lists(st.one_of(tricky, st.text(any_char, max_size=20)), max_size=60).map("".join),
-    st.tuples(st.text(any_char, max_size=50), st.integers(LIMIT - 100, 3 * LIMIT)).map(lambda t: (t[0] or "x") * (t[1] // max(1, len(t[0] or "x")))),
+    st.tuples(st.text(any_char, max_size=50), st.integers(LIMIT - 100, 3 * LIMIT)).map(
+        lambda t: (t[0] or "x") * (t[1] // max(1, len(t[0] or "x")))),
 )
 
 
@@ -137,7 +139,7 @@ def test_classifier_takes_any_text(text):
 @FAST
 @given(st.lists(st.one_of(texts, st.binary(max_size=200).map(lambda b: b.decode("latin-1"))), min_size=1, max_size=4))
 def test_transcript_store_keeps_any_text_exactly(turn_texts):
-    from interviewer.sessions import SessionStore, Turn
+    from interviewer import SessionStore, Turn
 
     with tempfile.TemporaryDirectory() as folder:
         store = SessionStore(Path(folder) / "s.sqlite3")

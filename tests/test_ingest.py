@@ -4,7 +4,7 @@ import pytest
 
 from interviewer import CorpusEmpty, build_index, search
 from interviewer.config import PROJECT_DIR
-from interviewer.ingest import load_corpus, split_document, stage_for
+from interviewer.corpus.ingest import load_corpus, split_document, stage_for
 from interviewer.models import Stage
 
 CORPUS = PROJECT_DIR / "corpus"

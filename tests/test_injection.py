@@ -6,7 +6,7 @@ import pytest
 
 from evals import injection
 from interviewer import get_bank
-from interviewer.guard import clean_answer, looks_injected
+from interviewer.grading.guard import clean_answer, looks_injected
 
 REQUIRED_CATEGORIES = {"direct", "fake-system", "fake-json", "role-play", "code-fence", "homoglyph", "zero-width",
                        "language", "padding", "excellent", "flattery", "hidden", "encoded"}

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from interviewer import Interview, InterviewError, SessionNotFound, classify, open_sessions
+from interviewer import chat_messages, Interview, InterviewError, SessionNotFound, classify, open_sessions
 from interviewer.interview import MAX_FOLLOW_UPS, find_leak, replay
 from interviewer.models import STAGES
 from interviewer.rubrics import get_bank
@@ -253,7 +253,8 @@ def test_llm_failure_falls_back_to_offline_wording_visibly(monkeypatch):
     assert iv.backend == "llm"
     first = iv.turns[0]
     assert first.meta.get("llm_fallback") and first.meta.get("phrased_by") == "offline"
-    assert "phrased offline" in first.text
+    assert "phrased offline" not in first.text  # the note lives in meta; the chat shows it beside the message
+    assert "phrased offline" in chat_messages([first])[0]["content"]
     out = iv.respond("I would monitor drift and retrain on a schedule.")
     assert out[-1].role == "interviewer" and out[-1].meta.get("llm_fallback")
 

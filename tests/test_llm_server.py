@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from interviewer import llm
 from interviewer.config import Settings
-from interviewer.grader import grade
+from interviewer.grading import grade
 from interviewer.models import Grade, Reference
 
-from .llamaserver import LlamaServer, missing
+from evals.support.llamaserver import LlamaServer, missing
 
 pytestmark = pytest.mark.slow
 

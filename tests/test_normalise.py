@@ -1,8 +1,7 @@
-from pathlib import Path
 
 import pytest
 
-from interviewer.normalise import decode_bytes, normalise_text, repair_greek_debris
+from interviewer.corpus.normalise import decode_bytes, normalise_text, repair_greek_debris
 
 from .conftest import SEEDS
 
@@ -15,11 +14,14 @@ DAMAGED = {
     "βοΈ Trade-offs & Production Notes": "Trade-offs & Production Notes",
     "π¨ Common Pitfalls": "Common Pitfalls",
     "β Cheatsheet": "Cheatsheet",
-    "No heavy math β focus on mapping requirements to components:": "No heavy math — focus on mapping requirements to components:",
+    "No heavy math β focus on mapping requirements to components:":
+        "No heavy math — focus on mapping requirements to components:",
     "- Define input/output (query β ranked list).": "- Define input/output (query → ranked list).",
     "The funnel (recall β coarse scoring β fine ranking) prunes": "The funnel (recall → coarse scoring → fine ranking) prunes",
-    "- Deployment: canary β phased rollout β full rollout; shadow mode": "- Deployment: canary → phased rollout → full rollout; shadow mode",
-    "define one or two clear online metrics β e.g., CTR and session retention β to judge": "define one or two clear online metrics — e.g., CTR and session retention — to judge",
+    "- Deployment: canary β phased rollout β full rollout; shadow mode":
+        "- Deployment: canary → phased rollout → full rollout; shadow mode",
+    "define one or two clear online metrics β e.g., CTR and session retention β to judge":
+        "define one or two clear online metrics — e.g., CTR and session retention — to judge",
     "- Equivalent to the MannβWhitney U statistic.": "- Equivalent to the Mann–Whitney U statistic.",
     "if recall stage returns k candidates « N, compute": "if recall stage returns k candidates ≪ N, compute",
 }

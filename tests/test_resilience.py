@@ -9,7 +9,7 @@
   again on the same INTERVIEWER_HOME, and the session is resumed through `/resume`.
 - Concurrency: 20 gradio_client sessions at once against one app (the guarded one); no errors, no
   cross-talk (the latency figure is in `evals/bench_resilience.py`, not asserted here).
-- No network: the app runs under `tests/netguard/sitecustomize.py`, which records any non-loopback
+- No network: the app runs under `evals/support/netguard/sitecustomize.py`, which records any non-loopback
   connection or name lookup; an interview, grading with citations and the other endpoints run
   against that app (and the 20 sessions above), and the record must stay empty. The index build
   in a fresh interpreter is tests/test_offline.py's.
@@ -29,14 +29,14 @@ from pathlib import Path
 import pytest
 
 from interviewer import Interview, Settings, SessionStore, chat_messages, llm
-from interviewer.chat import FALLBACK_MARK
-from interviewer.grader_llm import FALLBACK_BACKEND
+from interviewer.views import FALLBACK_MARK
+from interviewer.grading import FALLBACK_BACKEND
 from interviewer.models import Stage
 
 from evals.bench_resilience import cross_talk, run_clients
 
-from .faultserver import Reply, ok, slow
-from .resilience_support import (CUT_STREAM, FAULTS, LLM_TIMEOUT_S, AppProcess, Fault, SwitchableFaultServer,
+from evals.support.faultserver import Reply, ok, slow
+from evals.support.resilience import (CUT_STREAM, FAULTS, LLM_TIMEOUT_S, AppProcess, Fault, SwitchableFaultServer,
                                  chat_text, guard_attempts, guarded_env, session_id)
 
 ANSWER = ("I would frame it as a ranking problem with a two-tower retrieval model, evaluate offline on a "

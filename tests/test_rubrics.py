@@ -1,6 +1,5 @@
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from interviewer import RubricError, STAGES, get_bank, validate_rubrics
 from interviewer.cli import app
 from interviewer.config import PROJECT_DIR
 from interviewer.rubrics import load_bank
-from interviewer.store import open_store
+from interviewer.corpus.store import open_store
 
 RUBRICS = PROJECT_DIR / "rubrics"
 runner = CliRunner()

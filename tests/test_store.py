@@ -3,7 +3,7 @@ import importlib.util
 import pytest
 
 from interviewer import EmbeddingModelMissing, IndexUnavailable, build_index, search
-from interviewer.embeddings import model_path
+from interviewer.corpus.embeddings import model_path
 
 
 def test_search_without_an_index_says_how_to_build_it():
@@ -16,7 +16,7 @@ def test_corrupt_index_says_rebuild_and_rebuild_fixes_it(indexed_home):
     db.write_bytes(b"this is not a sqlite database" * 100)
     with pytest.raises(IndexUnavailable, match="--rebuild"):
         search("feature store latency")
-    from interviewer.retrieval import forget_stores
+    from interviewer.corpus.retrieval import forget_stores
 
     forget_stores()
     report = build_index(rebuild=True, progress=False)

@@ -15,9 +15,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from .config import Settings, get_settings
-from .grader import grade, grade_semantic_many
-from .models import Reference
+from ..config import Settings, get_settings
+from ..models import Reference
+from . import grader_for
 
 
 class GradedAnswer(BaseModel):
@@ -70,19 +70,14 @@ def predict(rows: list[GradedAnswer], backend: str = "semantic", settings: Setti
     """
     settings = settings or get_settings()
     started = time.perf_counter()
-    choice = backend or settings.grader
-    offline = choice == "semantic" or (choice == "auto" and not settings.llm_configured)
+    grader = grader_for(settings, backend)
     out = []
     with tqdm(total=len(rows), desc="Grading", unit="answer", disable=not progress) as bar:
-        step = batch if offline else 1
+        step = batch if grader.batched else 1
         for at in range(0, len(rows), step):
             chunk = rows[at:at + step]
-            if offline:
-                grades = grade_semantic_many([r.target() for r in chunk], [r.answer for r in chunk], settings=settings,
-                                             batch=step)
-            else:
-                grades = [grade(r.target(), r.answer, backend=backend, settings=settings, cite=False) for r in chunk]
-            for row, g in zip(chunk, grades):
+            grades = grader.grade_many([r.target() for r in chunk], [r.answer for r in chunk])
+            for row, g in zip(chunk, grades, strict=True):
                 out.append(Prediction(id=row.id, score=g.normalised * row.max_score, fell_into_trap=g.fell_into_trap,
                                       latency_ms=g.latency_ms, warnings=g.warnings))
             bar.update(len(chunk))
@@ -107,16 +102,22 @@ def _agreement(gold: np.ndarray, pred: np.ndarray, scale: np.ndarray) -> dict:
     }
 
 
+def _rounded(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
+
+
 def _trap_metrics(rows: list[GradedAnswer], preds: list[Prediction]) -> dict:
-    pairs = [(r.gold_fell_into_trap, bool(p.fell_into_trap)) for r, p in zip(rows, preds) if r.gold_fell_into_trap is not None]
-    tp = sum(g and p for g, p in pairs)
-    fp = sum(p and not g for g, p in pairs)
-    fn = sum(g and not p for g, p in pairs)
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
-    f1 = 2 * precision * recall / (precision + recall) if precision and recall else (0.0 if pairs else None)
-    r4 = lambda v: round(v, 4) if v is not None else None  # noqa: E731
-    return {"trap_n": len(pairs), "trap_precision": r4(precision), "trap_recall": r4(recall), "trap_f1": r4(f1)}
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    pairs = [(bool(r.gold_fell_into_trap), bool(p.fell_into_trap)) for r, p in zip(rows, preds, strict=True)
+             if r.gold_fell_into_trap is not None]
+    if not pairs:
+        return {"trap_n": 0, "trap_precision": None, "trap_recall": None, "trap_f1": None}
+    gold, pred = np.array(pairs).T
+    return {"trap_n": len(pairs),
+            "trap_precision": _rounded(precision_score(gold, pred, zero_division=np.nan)),
+            "trap_recall": _rounded(recall_score(gold, pred, zero_division=np.nan)),
+            "trap_f1": _rounded(f1_score(gold, pred, zero_division=0.0))}
 
 
 def metrics(rows: list[GradedAnswer], preds: list[Prediction], seconds: float | None = None) -> dict:
@@ -125,7 +126,7 @@ def metrics(rows: list[GradedAnswer], preds: list[Prediction], seconds: float | 
     scale = np.array([r.max_score for r in rows], dtype=float)
     result = _agreement(gold, pred, scale)
     result.update(_trap_metrics(rows, preds))
-    injected = [(r, p) for r, p in zip(rows, preds) if "prompt-injection" in r.tags]
+    injected = [(r, p) for r, p in zip(rows, preds, strict=True) if "prompt-injection" in r.tags]
     result["inflated_injections"] = sum(round(p.score) > r.gold_score for r, p in injected)
     latencies = np.array([p.latency_ms for p in preds])
     result["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 2)

@@ -13,9 +13,12 @@ import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 from tqdm import tqdm
 
-from .config import Settings, get_settings
-from .models import Chunk, Stage
+from ..config import Settings, get_settings
+from ..errors import CorpusEmpty
+from ..models import Chunk, Stage
+from .embeddings import embed, engine_name
 from .normalise import decode_bytes, normalise_text
+from .store import open_store, wipe_local_index
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +36,6 @@ STAGE_RULES: list[tuple[Stage, re.Pattern]] = [
     (Stage.data, re.compile(r"\bdata\b|label|feature|imbalanc|split|etl|sampling")),
     (Stage.modeling, re.compile(r"model|training|architecture|loss|ranking|retrieval|tower|cold start|gbdt|deep learning|llm")),
 ]
-
-
-class CorpusEmpty(RuntimeError):
-    """Nothing indexable was found in the corpus folder."""
 
 
 @dataclass
@@ -166,8 +165,6 @@ def build_index(
     progress: bool = True,
 ) -> IngestReport:
     """Bring the index in line with the corpus folder; only new chunks are embedded."""
-    from .embeddings import embed, engine_name
-    from .store import open_store, wipe_local_index
 
     settings = settings or get_settings()
     corpus_dir = Path(corpus_dir or settings.corpus_dir)

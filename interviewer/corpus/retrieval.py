@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Settings, get_settings
+from ..config import Settings, get_settings
 from .embeddings import embed_one
-from .models import Passage, Stage
+from ..models import Passage, Stage
 from .store import Store, forget_clients, open_store
 
 CANDIDATES = 20  # per ranking, before fusion
@@ -34,7 +34,7 @@ class _Lexical:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         ids, texts, metas = store.all_chunks()
-        docs = [f"{m['section']}\n{t}" for t, m in zip(texts, metas)]
+        docs = [f"{m['section']}\n{t}" for t, m in zip(texts, metas, strict=True)]
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1)
         matrix = vectorizer.fit_transform(docs) if docs else None
         return cls(len(ids), ids, [m.get("stage", "") for m in metas], vectorizer, matrix)

@@ -14,9 +14,11 @@ How a grade is made:
    at most 1 when it fell into the trap (a trap verdict counts only with a quote found in the answer)
    or no key point is left with evidence, and 0 (with a
    warning) when the answer addressed the grader, the same rule as the offline grader.
-5. Any failure of the endpoint or an invalid reply after retries: the offline `semantic` grader
-   answers, `backend` reads "semantic (llm fallback)" and a warning says why. Never a silent
-   default score.
+5. An answer with nothing to grade (`rules.is_gradable`, the same rule as the offline grader) is
+   graded 0 without a request.
+6. Any failure of the endpoint or an invalid reply after retries raises `LLMError`; the wrapper in
+   `grading/__init__.py` then has the offline `semantic` grader answer, `backend` reads
+   "semantic (llm fallback)" and a warning says why. Never a silent default score.
 """
 
 from __future__ import annotations
@@ -26,23 +28,22 @@ import json
 import re
 import time
 from functools import lru_cache
-from importlib import resources
 from typing import Annotated, Literal
 
-import yaml
-from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from . import llm
-from .config import Settings, get_settings
-from .grader import _as_target, _finish, _Target, grade_semantic
+from ..config import Settings, get_settings
+from ..llm import structured
+from ..models import Feedback, Grade, KeyPointVerdict
+from ..prompts import grade_prompt, render
+from .feedback import finish
 from .guard import clean_answer
-from .models import Feedback, Grade, KeyPointVerdict
+from .rules import INJECTION_WARNING, TRAP_CAP, empty_grade, is_gradable, scale_score
+from .target import GradingTarget, as_target
 
-__all__ = ["grade_llm", "GradeReply", "reply_model", "point_replies", "build_messages", "verify_quote", "prompt_spec", "BACKEND", "FALLBACK_BACKEND"]
+__all__ = ["grade_llm", "GradeReply", "reply_model", "point_replies", "build_messages", "verify_quote", "BACKEND"]
 
 BACKEND = "llm"
-FALLBACK_BACKEND = "semantic (llm fallback)"
 
 Quote = Annotated[str, StringConstraints(max_length=160)]
 Phrase = Annotated[str, StringConstraints(max_length=120)]
@@ -82,25 +83,7 @@ def point_replies(reply: GradeReply, ids: tuple[str, ...]) -> dict[str, PointRep
     return {kp_id: getattr(reply.key_points, f"p{i}") for i, kp_id in enumerate(ids)}
 
 
-class PromptSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int
-    max_tokens: int = Field(ge=50, le=4000)
-    system: str
-    user: str
-
-
-_jinja = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-
-
-@lru_cache(maxsize=1)
-def prompt_spec() -> PromptSpec:
-    text = resources.files("interviewer").joinpath("prompts/grade.yaml").read_text(encoding="utf-8")
-    return PromptSpec.model_validate(yaml.safe_load(text))
-
-
-def _rubric_data(t: _Target) -> dict:
+def _rubric_data(t: GradingTarget) -> dict:
     data = {"question": t.question,
             "key_points": [{"id": kp.id, "text": kp.text.strip(), "weight": kp.weight} for kp in t.key_points],
             "correct_approach": t.reference}
@@ -113,14 +96,12 @@ def fence_for(answer: str) -> str:
     return hashlib.sha256(answer.encode("utf-8")).hexdigest()[:12]
 
 
-def build_messages(t: _Target, answer: str) -> list[dict]:
+def build_messages(t: GradingTarget, answer: str) -> list[dict]:
     """The chat messages for grading `answer` (already cleaned) against the target."""
-    spec = prompt_spec()
-    fence = fence_for(answer)
-    user = _jinja.from_string(spec.user).render(
-        rubric=json.dumps(_rubric_data(t), indent=1, ensure_ascii=False), answer=answer, fence=fence)
-    return [{"role": "system", "content": _jinja.from_string(spec.system).render()},
-            {"role": "user", "content": user}]
+    spec = grade_prompt()
+    user = render(spec.user, strip=False, rubric=json.dumps(_rubric_data(t), indent=1, ensure_ascii=False),
+                  answer=answer, fence=fence_for(answer))
+    return [{"role": "system", "content": render(spec.system, strip=False)}, {"role": "user", "content": user}]
 
 
 # --- checking the reply -------------------------------------------------------------------
@@ -140,19 +121,7 @@ def verify_quote(quote: str, text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def _scale_score(verdicts: list[KeyPointVerdict], t: _Target, core_idea: bool, notable_error: bool) -> float:
-    """The issue's scale applied to the verdicts (partial counts half, weights used)."""
-    weights = {kp.id: kp.weight for kp in t.key_points}
-    total = sum(weights.values()) or 1.0
-    got = sum(weights[v.id] * {"covered": 1.0, "partial": 0.5, "missing": 0.0}[v.verdict] for v in verdicts)
-    coverage = got / total
-    if not core_idea:
-        return 1.0 if coverage > 0 else 0.0
-    score = 4.0 if coverage >= 0.8 else 3.0 if coverage > 0.5 else 2.0
-    return min(score, 2.0) if notable_error else score
-
-
-def _verdicts(reply: GradeReply, t: _Target, graded: str, original: str) -> tuple[list[KeyPointVerdict], int]:
+def _verdicts(reply: GradeReply, t: GradingTarget, graded: str, original: str) -> tuple[list[KeyPointVerdict], int]:
     by_id = point_replies(reply, tuple(kp.id for kp in t.key_points))
     verdicts, unverified = [], 0
     for kp in t.key_points:
@@ -168,12 +137,12 @@ def _verdicts(reply: GradeReply, t: _Target, graded: str, original: str) -> tupl
     return verdicts, unverified
 
 
-def _from_reply(reply: GradeReply, t: _Target, clean, warnings: list[str]) -> Grade:
+def _from_reply(reply: GradeReply, t: GradingTarget, clean, warnings: list[str]) -> Grade:
     verdicts, unverified = _verdicts(reply, t, clean.text, clean.original)
     if unverified:
         warnings.append(f"{unverified} evidence quote(s) from the LLM were not found in the answer; "
                         "those verdicts were lowered one step.")
-    rule = _scale_score(verdicts, t, reply.core_idea, reply.notable_error)
+    rule = scale_score(verdicts, t, reply.core_idea, reply.notable_error)
     score = round((rule + reply.score) / 2 * 2) / 2
     if all(v.verdict == "missing" for v in verdicts):
         score = min(score, 1.0)
@@ -189,38 +158,25 @@ def _from_reply(reply: GradeReply, t: _Target, clean, warnings: list[str]) -> Gr
                 warnings.append("The LLM said the answer fell into the trap but quoted nothing from it; "
                                 "the trap verdict was not counted.")
             else:
-                score = min(score, 1.0)
+                score = min(score, TRAP_CAP)
     if clean.injection:
         score = 0.0
-        warnings.append("Score set to 0: the answer tries to manipulate the grader.")
+        warnings.append(INJECTION_WARNING)
     return Grade(score=score, normalised=round(score / 4, 4), key_points=verdicts, fell_into_trap=fell,
                  trap_evidence=trap_evidence, backend=BACKEND, warnings=warnings,
                  feedback=Feedback(strengths=list(reply.strengths), gaps=list(reply.gaps), correct_approach=t.reference))
 
 
-def grade_llm(target, answer, settings: Settings | None = None, cite: bool = True) -> Grade:
-    """Grade with the configured LLM endpoint; falls back to the offline grader, with a warning, on failure."""
+def grade_llm(target, answer, settings: Settings | None = None, cite: bool = True, ask=structured) -> Grade:
+    """Grade with the configured LLM endpoint; raises `LLMError` when it fails (see the module notes).
+    `ask` is the structured-output call (`llm.structured`; tests pass a scripted model)."""
     settings = settings or get_settings()
     started = time.perf_counter()
-    t = _as_target(target)
+    t = as_target(target)
     clean = clean_answer(answer, settings.max_answer_chars)  # raises AnswerError on non-text
-    warnings = list(clean.warnings)
-    if len(re.findall(r"\w+", clean.text)) < 2:
-        warnings.append("The answer is empty or too short to grade.")
-        empty = Grade(score=0, normalised=0, fell_into_trap=False if t.trap else None, backend=BACKEND,
-                      key_points=[KeyPointVerdict(id=kp.id, text=kp.text.strip(), verdict="missing") for kp in t.key_points],
-                      warnings=warnings, feedback=Feedback(gaps=[kp.text.strip() for kp in t.key_points][:2],
-                                                          correct_approach=t.reference))
-        return _finish(empty, started, t, target, settings, cite)
-    try:
-        reply = llm.structured(build_messages(t, clean.text), reply_model(tuple(kp.id for kp in t.key_points)),
-                               settings=settings,
-                               max_tokens=prompt_spec().max_tokens)
-    except llm.LLMError as exc:
-        fallback = grade_semantic(target, answer, settings=settings, cite=cite)
-        fallback.backend = FALLBACK_BACKEND
-        fallback.warnings.insert(0, f"The LLM grader failed, so the offline grader answered: {exc}")
-        fallback.latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return fallback
-    grade = _from_reply(reply, t, clean, warnings)
-    return _finish(grade, started, t, target, settings, cite)
+    if not is_gradable(clean.text):
+        return finish(empty_grade(t, list(clean.warnings), BACKEND), started, t, target, settings, cite)
+    reply = ask(build_messages(t, clean.text), reply_model(tuple(kp.id for kp in t.key_points)),
+                       settings=settings, max_tokens=grade_prompt().max_tokens)
+    grade = _from_reply(reply, t, clean, list(clean.warnings))
+    return finish(grade, started, t, target, settings, cite)

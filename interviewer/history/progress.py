@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .models import STAGE_TITLES, Stage
-from .rubrics import RubricBank
+from ..models import STAGE_TITLES, Stage
+from ..rubrics import RubricBank
+from .report import build_report
 from .sessions import SessionStore
 
 GOOD = 3.0
@@ -60,8 +61,6 @@ class Progress:
 
 
 def progress(store: SessionStore, bank: RubricBank) -> Progress:
-    from .report import build_report
-
     items: dict[str, ItemProgress] = {}
     stage_scores: dict[str, list[float]] = {}
     topic_scores: dict[str, list[float]] = {}

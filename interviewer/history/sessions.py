@@ -14,12 +14,11 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Literal
+from collections.abc import Iterator
 
-from pydantic import BaseModel, Field
-
-from .config import Settings, get_settings
-from .models import Grade
+from ..config import Settings, get_settings
+from ..errors import SessionNotFound
+from ..models import Grade, SessionInfo, Turn, TurnMeta
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -46,41 +45,6 @@ CREATE TABLE IF NOT EXISTS turns (
     PRIMARY KEY (session_id, seq)
 );
 """
-
-Role = Literal["interviewer", "candidate", "system"]
-
-
-class Turn(BaseModel):
-    """One entry of the transcript."""
-
-    seq: int = 0
-    role: Role
-    stage: str | None = None
-    kind: str  # interviewer: question|follow-up|challenge|clarification|hint|reveal|transition|notice|end
-    #            candidate: answer|clarifying-question|hint-request|skip|end|empty|repeat;  system: slot-grade
-    text: str
-    item_id: str | None = None
-    grade: Grade | None = None
-    meta: dict = Field(default_factory=dict)
-    at: float = Field(default_factory=time.time)
-
-
-class SessionInfo(BaseModel):
-    id: str
-    mode: str
-    scenario: str | None = None
-    title: str
-    plan: dict
-    status: Literal["active", "ended"] = "active"
-    created: float
-    updated: float
-    turns: int = 0
-
-
-class SessionNotFound(KeyError):
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return str(self.args[0])
-
 
 class SessionStore:
     """A SQLite file of sessions and turns. Safe to share between threads of one process."""
@@ -158,7 +122,7 @@ class SessionStore:
                 "INSERT INTO turns (session_id, seq, role, stage, kind, text, item_id, grade, meta, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, seq, turn.role, turn.stage, turn.kind, turn.text, turn.item_id,
-                 turn.grade.model_dump_json() if turn.grade else None, json.dumps(turn.meta), turn.at))
+                 turn.grade.model_dump_json() if turn.grade else None, turn.meta.model_dump_json(exclude_none=True), turn.at))
             db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (turn.at, session_id))
         return turn
 
@@ -168,7 +132,7 @@ class SessionStore:
                 "SELECT seq, role, stage, kind, text, item_id, grade, meta, at FROM turns "
                 "WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
         return [Turn(seq=r[0], role=r[1], stage=r[2], kind=r[3], text=r[4], item_id=r[5],
-                     grade=Grade.model_validate_json(r[6]) if r[6] else None, meta=json.loads(r[7]), at=r[8])
+                     grade=Grade.model_validate_json(r[6]) if r[6] else None, meta=TurnMeta.model_validate_json(r[7]), at=r[8])
                 for r in rows]
 
 

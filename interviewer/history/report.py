@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from pydantic import BaseModel, Field
 
-from .models import STAGE_TITLES, STAGES, Citation, Grade, Stage
-from .rubrics import RubricBank
-from .sessions import SessionInfo, Turn
+from ..models import STAGE_TITLES, STAGES, Citation, Grade, SessionInfo, Stage, Turn
+from ..rubrics import RubricBank
 
 
 class QuestionResult(BaseModel):
@@ -134,7 +133,7 @@ def build_report(info: SessionInfo, turns: list[Turn], bank: RubricBank) -> Repo
                                   questions=len(qs), covered=sum(q.covered for q in qs), total=sum(q.total for q in qs),
                                   minutes_budget=budget, minutes_spent=round(spent / 60, 1)))
     total = sum(q.total for q in questions)
-    started = datetime.fromtimestamp(info.created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    started = datetime.fromtimestamp(info.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Report(
         session=info.id, mode=info.mode, title=info.title, scenario=info.scenario, status=info.status, started=started,
         overall=round(sum(q.score for q in questions) / len(questions), 2) if questions else 0.0,

@@ -32,6 +32,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..errors import AnswerError
+from ..text import split_sentences
+
 TAIL_SCAN = 16_000  # characters past the limit that are still checked for text aimed at the grader
 
 # Invisible characters: zero-width, joiners, bidi controls, fillers, variation selectors.
@@ -66,8 +69,8 @@ INJECTION_PATTERNS = [
      r"\b(whoever|anyone|any (ai|llm|model|system)|the (ai|llm|bot))\b (is |who is |that is )?"
      r"(grading|evaluating|scoring|marking|assessing|reviewing|reading) (this|these|my|the (answer|response))"),
     ("correct|right|true|final|actual|real|proper",
-     rf"\b(correct|right|true|final|actual|real|proper)\s+(score|grade|mark)\b.{{0,20}}?(is|=|:|should be|would be)?"
-     rf"\s*(a\s*)?(4|four|full|max|perfect|top|10|100|5)\b(?![.,]\d)"),
+     r"\b(correct|right|true|final|actual|real|proper)\s+(score|grade|mark)\b.{0,20}?(is|=|:|should be|would be)?"
+     r"\s*(a\s*)?(4|four|full|max|perfect|top|10|100|5)\b(?![.,]\d)"),
     ("mark|treat|consider|count|rate|grade|score|regard",
      r"\b(mark|treat|consider|count|rate|grade|score|regard)\s+(this|the|my|every|all|each)\s+(answer|response|"
      r"submission|key points?|points?|solution)\b.{0,30}\b(covered|correct|complete|perfect|excellent|outstanding|"
@@ -216,11 +219,6 @@ _GRADING_WORDS = re.compile(
 # "System: ..." / "Assistant: ..." turns: aimed at the grader when they talk about grading.
 _ROLE_TURN = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=[\[(<{]))[ \t]*(system|developer|assistant|grader|evaluator|judge)\b"
                         r"[^:\n]{0,20}[:>\]]([^\n]*)", re.I | re.M)
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
-
-
-class AnswerError(TypeError):
-    """The answer is not text (bytes, a number, a file): a clear error, not a grade."""
 
 
 @dataclass
@@ -281,10 +279,6 @@ def looks_injected(text: str) -> bool:
         if _matches(view) or _role_turn(view):
             return True
     return _hidden_grading_text(fold(text))
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
 def _blocks(text: str) -> list[str]:

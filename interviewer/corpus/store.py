@@ -8,13 +8,10 @@ from pathlib import Path
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from .config import Settings, get_settings
+from ..config import Settings, get_settings
+from ..errors import IndexUnavailable
 from .embeddings import ChromaEmbeddingFunction, engine_name
-from .models import Chunk, Passage, Stage
-
-
-class IndexUnavailable(RuntimeError):
-    """The index is missing or unreadable; the message says how to fix it."""
+from ..models import Chunk, Passage, Stage
 
 
 FIX_HINT = "Run `interviewer index --rebuild` to build it again."
@@ -61,7 +58,7 @@ class Store:
             )
         except Exception as exc:  # chroma raises many types for a damaged index
             raise IndexUnavailable(f"The index at {self.location} could not be searched ({exc}). {FIX_HINT}") from exc
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
         return [(cid, _passage(rank, 1.0 - float(distance), text, meta))
                 for rank, (cid, text, meta, distance) in enumerate(rows, start=1)]
 
@@ -81,7 +78,7 @@ class Store:
             return []
         result = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         by_id = {i: (d, m, e) for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"],
-                                                    result["embeddings"])}
+                                                    result["embeddings"], strict=True)}
         passages = []
         for rank, cid in enumerate(ids, start=1):
             text, meta, vector = by_id[cid]

@@ -3,11 +3,11 @@ that can be killed with SIGKILL, and the environment that puts the network guard
 
 - `FAULTS`: one entry per way an LLM endpoint misbehaves, each a reply for streamed requests (the
   interviewer's phrasing) and one for plain requests (the grader's structured output).
-- `SwitchableFaultServer`: `tests.faultserver.FaultServer` whose listening socket can be closed and
+- `SwitchableFaultServer`: `evals.support.faultserver.FaultServer` whose listening socket can be closed and
   reopened on the same port, so an app started against it sees a real "connection refused".
 - `AppProcess`: `python app.py` on 127.0.0.1:<free port>, exposing its pid so a test can `kill -9` it
   and start it again on the same INTERVIEWER_HOME.
-- `guarded_env(log)`: PYTHONPATH entries that load `tests/netguard/sitecustomize.py` into a child
+- `guarded_env(log)`: PYTHONPATH entries that load `evals/support/netguard/sitecustomize.py` into a child
   interpreter; every non-loopback connection or name lookup it tries is refused and written to `log`.
 """
 
@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .appserver import ROOT, free_port, wait_until_served
 from .faultserver import FaultServer, Reply, _Handler, chunk, endless, error, malformed, ok, rate_limited, slow, truncated_json

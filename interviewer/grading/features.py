@@ -1,0 +1,224 @@
+"""What the offline grader measures in an answer: its sentences and clauses embedded and compared with
+each key point, the reference, the question and the trap statements, as a few named features
+(soft key-point coverage, similarity to the reference, lexical overlap, how list-like or generic the
+answer is, negations near matched sentences, and, for the sentences the candidate did not take back,
+the trap-versus-correct margin, the trap's own words, and how far they lie from the correct approach
+toward the trap). `scorer.py` turns them into a score.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import get_settings
+from ..corpus.embeddings import DIMENSION, embed
+from ..text import STOPWORDS, content_words, split_sentences
+from .guard import clean_answer
+from .rules import is_gradable
+from .scorer import load_scorer, probability
+from .target import GradingTarget, Target, as_target, distinct_words, target_texts
+
+FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical", "lexical_precision",
+            "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
+            "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
+            "trap_lex", "trap_proj", "retracted", "fell"]
+# Below this best similarity to every written key point an answer has nothing relevant in it. On the
+# development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
+# gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
+NO_EVIDENCE_AT = 0.20
+# A strong correction cue: the candidate takes back what came just before it.
+CORRECTION_CUES = re.compile(
+    r"\b(actually,? no|no,? wait|wait,? no|wait\b|hmm,? no|scratch that|on second thought|i take that back|"
+    r"let me (back up|correct|rethink|start again)|that'?s (wrong|not right|backwards|the wrong|not it)|"
+    r"actually,? that (doesn'?t|does not|won'?t|is wrong|isn'?t)|i was wrong|correction:|but actually|on reflection)",
+    re.I)
+NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|without|cannot|isn't|aren't|wasn't|don't|doesn't|"
+                      r"didn't|won't|wouldn't|can't|shouldn't|needn't|hardly)\b|n't\b", re.I)
+CLAUSE_SPLIT = re.compile(r"[;:,]|\s[-\u2013\u2014]\s|\s->\s")
+
+
+@dataclass
+class TargetVectors:
+    question: np.ndarray
+    reference: np.ndarray
+    ref_parts: np.ndarray  # the reference's sentences
+    points: np.ndarray
+    trap: np.ndarray | None  # one row per trap statement (`trap_statements`)
+
+
+def target_vectors(t: GradingTarget) -> TargetVectors:
+    texts, ref_parts = target_texts(t)
+    v = embed(texts)
+    n, k = len(ref_parts), len(t.key_points)
+    return TargetVectors(question=v[0], reference=v[1], ref_parts=v[2:2 + n], points=v[2 + n:2 + n + k],
+                          trap=v[2 + n + k:] if t.trap else None)
+
+
+@dataclass
+class Units:
+    units: list[str]  # sentences, then the clauses of longer sentences: all verbatim substrings of the answer
+    retracted: np.ndarray  # per unit: the candidate took it back with a correction cue after it
+
+
+def split_units(text: str) -> Units:
+    sentences = split_sentences(text)
+    units, owner = list(sentences), list(range(len(sentences)))
+    for i, sentence in enumerate(sentences):
+        if len(sentence.split()) > 12:
+            clauses = [c.strip() for c in CLAUSE_SPLIT.split(sentence)]
+            clauses = [c for c in clauses if len(c.split()) >= 3 and c != sentence]
+            if len(clauses) > 1:
+                units.extend(clauses)
+                owner.extend([i] * len(clauses))
+    retracted = np.zeros(len(units), dtype=bool)
+    for i, sentence in enumerate(sentences):
+        cue = CORRECTION_CUES.search(sentence)
+        if not cue:
+            continue
+        before = sentence[:cue.start()]
+        for j, (unit, o) in enumerate(zip(units, owner, strict=True)):
+            # what comes before the cue in its sentence; the whole previous sentence when the cue opens one
+            if (o == i and (unit == sentence and len(before.split()) > 2 or unit in before)) or (
+                    o == i - 1 and len(before.split()) <= 3):
+                retracted[j] = True
+    return Units(units or [text], retracted if units else np.zeros(1, dtype=bool))
+
+
+def embed_answers(texts: list[str]) -> list[tuple[Units, np.ndarray, np.ndarray]]:
+    """Split every answer and embed all of their units (and the whole answers) in one batch."""
+    split = [split_units(t) for t in texts]
+    flat = [s for t, sp in zip(texts, split, strict=True) for s in (t, *sp.units)]
+    vectors = embed(flat) if flat else np.zeros((0, DIMENSION), dtype=np.float32)
+    out, at = [], 0
+    for sp in split:
+        n = 1 + len(sp.units)
+        out.append((sp, vectors[at], vectors[at + 1:at + n]))
+        at += n
+    return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def _negated(text: str) -> bool:
+    return bool(NEGATION.search(text))
+
+
+@dataclass
+class Measure:
+    features: dict[str, float]
+    point_sims: np.ndarray
+    point_evidence: list[str]
+    trap_sims: np.ndarray  # per unit: similarity to the trap statement (0 for units taken back)
+    margins: np.ndarray  # per unit: trap similarity minus best similarity to the correct approach (-1 if taken back)
+    units: list[str]
+
+    def trap_probability(self, scorer: dict) -> float:
+        """How likely the answer commits the trap: a small logistic model on answer-level trap features."""
+        model = scorer.get("trap_model")
+        if model is None or not len(self.trap_sims):
+            return 0.0
+        return probability(self.features, model)
+
+    def fell_into_trap(self, scorer: dict) -> bool:
+        model = scorer.get("trap_model")
+        return model is not None and self.trap_probability(scorer) >= model["threshold"]
+
+    def trap_evidence(self) -> str:
+        """The sentence most like the trap among those the candidate did not take back."""
+        return self.units[int(np.argmax(self.margins))] if len(self.margins) else ""
+
+
+def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None = None) -> Measure:
+    vec = target_vectors(t)
+    sp, whole, unit_vecs = answer or embed_answers([text])[0]
+    units, kept = sp.units, ~sp.retracted
+    sims = unit_vecs @ vec.points.T  # units x points
+    live = np.where(kept[:, None], sims, sims - 0.15)  # a retracted sentence still counts, for less
+    point_sims = np.maximum(live.max(axis=0), whole @ vec.points.T)
+    best = live.argmax(axis=0)
+    weights = np.array([kp.weight for kp in t.key_points])
+    lo, hi = scorer["partial_at"], scorer["covered_at"]
+    credit = np.clip((point_sims - lo) / (hi - lo), 0, 1)
+    # a matched sentence that negates what its key point asserts (or the reverse) earns no credit
+    flipped = np.array([_negated(units[b]) != _negated(kp.text) for b, kp in zip(best, t.key_points, strict=True)])
+    to_ref = unit_vecs @ vec.ref_parts.T
+    to_correct = np.maximum(to_ref.max(axis=1), sims.max(axis=1))
+    to_question = unit_vecs @ vec.question
+    target_words = content_words(t.reference + " " + " ".join(kp.text for kp in t.key_points))
+    answer_words = content_words(text)
+    question_words = content_words(t.question)
+    novel = target_words - question_words  # the reference's words that the question does not give away
+    words = text.split()
+    n_words = max(1, len(words))
+    trap_sims = margins = np.zeros(len(units))
+    if vec.trap is not None:
+        trap_sims = np.where(kept, (unit_vecs @ vec.trap.T).max(axis=1), 0.0)
+        margins = np.where(kept, trap_sims - to_correct, -1.0)
+    measure = Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
+    trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
+    trap_proj = 0.0
+    if vec.trap is not None:
+        # the direction from the correct approach to the trap: the topic both share cancels out, and what is
+        # left is what tells them apart; the kept sentence furthest along it
+        axis = _unit(vec.trap.mean(axis=0)) - _unit(np.vstack([vec.ref_parts, vec.points]).mean(axis=0))
+        trap_proj = float(np.where(kept, unit_vecs @ _unit(axis), -1.0).max())
+    trap_words = distinct_words(t)
+    unit_words = np.array([len(u.split()) for u in units[:len(split_sentences(text)) or 1]], dtype=float)
+    measure.features = {
+        "coverage": float((credit * weights).sum() / weights.sum()),
+        "covered_frac": float(((point_sims >= hi) * weights).sum() / weights.sum()),
+        "kp_mean": float(point_sims.mean()),
+        "kp_min": float(point_sims.min()),
+        "ref_sim": float(whole @ vec.reference),
+        "ref_unit": float(to_ref.max()),
+        "lexical": len(target_words & answer_words) / max(1, len(target_words)),
+        "lexical_precision": len(answer_words & (target_words | content_words(t.question))) / max(1, len(answer_words)),
+        "lex_novel": len(novel & answer_words) / max(1, len(novel)),
+        "ans_novel": len(answer_words - target_words - question_words) / max(1, len(answer_words)),
+        "question_sim": float(whole @ vec.question),
+        "focus": float(np.mean(to_correct - to_question)),
+        "off_target": float(np.mean(to_correct < lo)),
+        "length": math.log1p(len(words)) / math.log(200),
+        "stop_ratio": sum(w.lower().strip(".,;:!?()") in STOPWORDS for w in words) / n_words,
+        "list_like": (text.count(",") + text.count("/") + text.count(";")) / n_words + float(np.mean(unit_words < 5)),
+        "negated_credit": float((credit * weights * flipped).sum() / weights.sum()),
+        "trap_sim": float(trap_sims.max()) if vec.trap is not None else 0.0,
+        "trap_margin": float(margins.max()) if vec.trap is not None else -0.5,
+        "trap_whole": trap_whole,
+        "trap_whole_margin": trap_whole - float(whole @ vec.reference) if vec.trap is not None else -0.5,
+        "trap_lex": len(trap_words & answer_words) / max(1, len(trap_words)),
+        "trap_proj": trap_proj,
+        "trap_top2": float(np.sort(trap_sims)[-2:].mean()) if vec.trap is not None else 0.0,
+        "trap_frac": float(np.mean(margins > 0)) if vec.trap is not None else 0.0,
+        "retracted": float(sp.retracted.any()),
+    }
+    measure.features["fell"] = float(vec.trap is not None and measure.fell_into_trap(scorer))
+    return measure
+
+
+def measure(target: Target, answer: str, scorer: dict | None = None) -> Measure | None:
+    """The grader's raw measurements of an answer (None when it is empty): for fitting and analysis."""
+    return measure_many([target], [answer], scorer)[0]
+
+
+def measure_many(targets: list[Target], answers: list[str], scorer: dict | None = None) -> list[Measure | None]:
+    """`measure` for many answers, with all embeddings done in a few large batches."""
+    scorer = scorer or load_scorer()
+    limit = get_settings().max_answer_chars
+    ts = [as_target(t) for t in targets]
+    prefetch(ts)
+    texts = [clean_answer(a, limit).text for a in answers]
+    usable = [i for i, text in enumerate(texts) if is_gradable(text)]
+    embedded = dict(zip(usable, embed_answers([texts[i] for i in usable]), strict=True))
+    return [features_for(ts[i], texts[i], scorer, embedded[i]) if i in embedded else None for i in range(len(texts))]
+
+
+def prefetch(targets: list[GradingTarget]) -> None:
+    """Embed the rubric side of many targets in one batch (the vector cache then serves them)."""
+    embed([text for t in targets for text in target_texts(t)[0]])

@@ -1,0 +1,1 @@
+"""What happened: sessions (the transcript store), reports and progress across sessions."""

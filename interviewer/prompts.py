@@ -1,0 +1,99 @@
+"""Prompt and message templates: YAML files under `prompts/`, each validated by its own spec model,
+rendered with Jinja2 `StrictUndefined` (a missing variable is an error, never an empty string)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from jinja2 import Environment, StrictUndefined
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import Stage
+
+_jinja = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def render(template: str, strip: bool = True, **values) -> str:
+    """One template with its values (stripped unless `strip` is false)."""
+    text = _jinja.from_string(template).render(**values)
+    return text.strip() if strip else text
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GradePrompt(_Spec):
+    """`prompts/grade.yaml`: the LLM judge's prompt."""
+
+    version: int
+    max_tokens: int = Field(ge=50, le=4000)
+    system: str
+    user: str
+
+
+class Openings(_Spec):
+    design: str
+    drill: str
+    grill: str
+    review: str
+
+
+class Acks(_Spec):
+    strong: list[str] = Field(min_length=1)
+    partial: list[str] = Field(min_length=1)
+    weak: list[str] = Field(min_length=1)
+
+
+class LLMPhrasing(_Spec):
+    system: str
+    user: str
+
+
+class InterviewerTemplates(_Spec):
+    """`prompts/interviewer.yaml`: everything the offline interviewer says, and the LLM phrasing prompt."""
+
+    opening: Openings
+    transition: list[str] = Field(min_length=1)
+    stage_names: dict[Stage, str]
+    next_question: list[str] = Field(min_length=1)
+    item_in_stage: list[str] = Field(min_length=1)
+    follow_up_generic: dict[str, list[str]]  # per stage value, plus "any"
+    hint_generic: dict[Stage, list[str]]
+    challenge: list[str] = Field(min_length=1)
+    ack: Acks
+    clarification_fact: str
+    clarification_assume: list[str] = Field(min_length=1)
+    clarification_no_facts: str
+    hint_none: str
+    hint_exhausted: str
+    empty: str
+    repeat: str
+    not_text: str
+    skip: str
+    reveal: str
+    end: str
+    end_early: str
+    llm_fallback_notice: str
+    llm: LLMPhrasing
+
+
+SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates}
+
+
+def load(name: str) -> _Spec:
+    """`prompts/<name>` validated by its spec model (a pydantic error names the bad field)."""
+    text = resources.files("interviewer").joinpath(f"prompts/{name}").read_text(encoding="utf-8")
+    return SPECS[name].model_validate(yaml.safe_load(text))
+
+
+@lru_cache(maxsize=1)
+def grade_prompt() -> GradePrompt:
+    return load("grade.yaml")
+
+
+@lru_cache(maxsize=1)
+def interviewer_templates() -> InterviewerTemplates:
+    return load("interviewer.yaml")

@@ -1,0 +1,41 @@
+"""The one tokeniser: sentences, words and content words, as every part of the package sees them."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+STOPWORDS = frozenset("""a an the and or of to in on for with by from as at is are was were be been being it its this
+that these those you your we our they their i me my not no do does did can could should would will shall may might
+must than then so such if but into over under about also only just more most very via per each which who what when
+where how why using use used""".split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and lines), stripped, in order; verbatim substrings of `text`."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased runs of letters and digits."""
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning (no stopwords, longer than two letters), cut to six letters so that
+    inflections meet ("embedding", "embeddings", "embedded")."""
+    return {w[:6] for w in words(text) if w not in STOPWORDS and len(w) > 2}
+
+
+def normalised(text: str) -> str:
+    """The words of `text` joined by single spaces: two texts that differ only in case, spacing and
+    punctuation normalise alike."""
+    return " ".join(words(text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
