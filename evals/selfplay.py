@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import statistics
+from itertools import pairwise
 import sys
 import tempfile
 import time
@@ -93,7 +94,7 @@ def check(iv: Interview, candidate: Candidate) -> tuple[dict[str, bool], list[st
     order = [s.value for s in STAGES]
     seen = [order.index(t.stage) for t in turns if t.role == "interviewer" and t.stage in order]
     # Only a design interview walks the stages; drills and grills draw items from any stage.
-    stages_ok = iv.mode != "design" or all(a <= b for a, b in zip(seen, seen[1:], strict=True))
+    stages_ok = iv.mode != "design" or all(a <= b for a, b in pairwise(seen))
     follow_ok = True
     leak_ok = True
     facts_ok = True
