@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Where slow, reusable builds live (the llama-server binary for the LLM integration tests).
 CACHE  ?= $(HOME)/.cache/interviewer
 
-.PHONY: install install-test sysdeps llama-server run index test bench eval-retrieval clean
+.PHONY: install install-test sysdeps llama-server run index check test bench eval-retrieval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,21 @@ index: install
 run: index
 	$(BIN)/python app.py
 
-test: install-test sysdeps llama-server
+# The architecture and hygiene checks (CI runs them through `make test`): lint, layer and SDK contracts,
+# declared versus imported dependencies.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
+
+test: check sysdeps llama-server
 	INTERVIEWER_LLAMA_SERVER="$(CACHE)/llama-server/bin/llama-server" $(BIN)/python -m pytest
 
 bench: install-test sysdeps llama-server index
-	INTERVIEWER_LLAMA_SERVER="$(CACHE)/llama-server/bin/llama-server" $(BIN)/python -m evals.bench --out docs/BENCHMARKS.md
+	INTERVIEWER_LLAMA_SERVER="$(CACHE)/llama-server/bin/llama-server" $(BIN)/python -m evals bench --out docs/BENCHMARKS.md
 
 eval-retrieval: index
-	$(BIN)/python -m evals.retrieval
+	$(BIN)/python -m evals retrieval
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
