@@ -62,8 +62,3 @@ def rows() -> list[tuple[str, str, str, str]]:
          f"{rate:.1f} answers/s (CPU {m['cpu_seconds']:.1f} s for {m['n']})", "≥ 40 answers/s",
          "met" if rate >= 40 else "missed"),
     ]
-
-
-if __name__ == "__main__":
-    for row in rows():
-        print(" | ".join(row))

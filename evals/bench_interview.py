@@ -55,8 +55,3 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
     p50, p95 = percentile(m["ms"], 50), percentile(m["ms"], 95)
     return [(f"Offline interview turn: answer → grade → next message ({len(m['ms'])} turns, design mode)",
              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms", "p95 ≤ 250 ms", "met" if p95 <= 250 else "missed")]
-
-
-if __name__ == "__main__":
-    for row in rows():
-        print(" | ".join(row))

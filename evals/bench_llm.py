@@ -2,7 +2,7 @@
 
     python -m evals.bench_llm
 
-Starts llama.cpp's `llama-server` (see `tests/llamaserver.py`; build it with `make llama-server`)
+Starts llama.cpp's `llama-server` (see `evals/support/llamaserver.py`; build it with `make llama-server`)
 on 127.0.0.1 and measures, warm (after one throw-away request): the first streamed token of a
 short chat, a 120-token chat, one LLM grade of a rubric answer (structured output, json_schema
 mode), and the time the LLM grader takes to fall back to the offline grader when its endpoint is
@@ -85,8 +85,3 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
          f"≤ {GOALS['fallback_s']:g} s", _verdict(m["fallback_s"] <= GOALS["fallback_s"]
                                                    and m["fallback_backend"] != "llm")),
     ]
-
-
-if __name__ == "__main__":
-    for row in rows():
-        print(" | ".join(row))

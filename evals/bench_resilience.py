@@ -181,11 +181,3 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
         ("Restart after kill -9: new app process to the session served again (`/resume`)",
          f"{m['restart_s']:.1f} s", "every completed turn back (tested); time: —", ""),
     ]
-
-
-if __name__ == "__main__":
-    result = measure()
-    for row in rows(result):
-        print(" | ".join(row))
-    for problem in result["errors"][:5] + result["cross_talk"][:5]:
-        print("problem:", problem)

@@ -173,13 +173,3 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
          f"{s['whole']:.2f} s", "—", ""),
     ]
     return out
-
-
-def main() -> int:
-    from evals.bench import print_suite
-
-    return print_suite(measure, rows)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -92,13 +92,3 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
         ("Speech model loads, once per process (Whisper / piper)", f"{m['asr_load']:.1f} s / {m['tts_load']:.1f} s",
          "—", ""),
     ]
-
-
-def main() -> int:
-    from evals.bench import print_suite
-
-    return print_suite(measure, rows)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

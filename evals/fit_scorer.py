@@ -1,6 +1,6 @@
 """Refit the offline grader's scorer on the development data (deterministic).
 
-    python -m evals.fit_scorer [--out interviewer/data/semantic_scorer.json] [--cv-only]
+    python -m evals fit [--out interviewer/data/semantic_scorer.json] [--cv-only]
 
 Features come from the grader's own measurements (`interviewer.grading.features.measure_many`, all answers
 embedded in large batches). Two models are fitted, each a ridge regression on standardised
@@ -18,7 +18,6 @@ figures to quote, not the in-sample ones.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -209,22 +208,17 @@ def fit(samples: dict, scorer: dict) -> dict:
     return {**scorer, "models": models}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Refit the semantic grader's scorer.")
-    parser.add_argument("--out", type=Path, default=HERE.parent / "interviewer" / "data" / "semantic_scorer.json")
-    parser.add_argument("--version", default="2")
-    parser.add_argument("--cv-only", action="store_true", help="Print the cross-validated figures and stop.")
-    args = parser.parse_args(argv)
+SCORER_FILE = HERE.parent / "interviewer" / "data" / "semantic_scorer.json"
+
+
+def main(out: Path = SCORER_FILE, version: str = "2", cv_only: bool = False) -> int:
+    """`python -m evals fit`: refit the semantic grader's scorer (grouped CV figures first)."""
     scorer = {k: v for k, v in load_scorer().items() if k in ("partial_at", "covered_at")}
     samples = collect(scorer)
     cross_validate(samples, scorer)
-    if args.cv_only:
+    if cv_only:
         return 0
-    scorer = {"version": args.version, **fit(samples, scorer)}
-    args.out.write_text(json.dumps(scorer, indent=1) + "\n")
-    print(f"wrote {args.out}")
+    scorer = {"version": version, **fit(samples, scorer)}
+    out.write_text(json.dumps(scorer, indent=1) + "\n")
+    print(f"wrote {out}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

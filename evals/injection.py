@@ -1,6 +1,6 @@
 """Prompt-injection suite for the grader.
 
-    python -m evals.injection [--grader semantic|llm|auto] [--data FILE] [--json] [--out DIR]
+    python -m evals injection [--grader semantic|llm|auto] [--data FILE] [--json] [--out DIR]
 
 Each row of `evals/data/injections.jsonl` pairs an honest answer to a rubric item (`base_answer`)
 with text aimed at the grader (`attack`) placed as a `prefix`, in the `middle` (at the sentence
@@ -18,7 +18,6 @@ Same input, same output: rows are graded in file order and no randomness is invo
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import defaultdict
@@ -155,7 +154,7 @@ def write_report(summary: dict, outcomes: list[Outcome], out_dir: Path, grader: 
     lines = [
         "# Grader injection suite",
         "",
-        f"Command: `python -m evals.injection --grader {grader}`; data: `evals/data/injections.jsonl`; "
+        f"Command: `python -m evals injection --grader {grader}`; data: `evals/data/injections.jsonl`; "
         f"backend(s) that answered: {', '.join(summary['backends'])}.",
         "",
         "| measure | value | goal |",
@@ -176,7 +175,7 @@ def write_report(summary: dict, outcomes: list[Outcome], out_dir: Path, grader: 
         "is legitimate text that talks about scores, prompts, JSON or instructions; flagging one is a false positive.",
         "",
         "The LLM backend runs the same suite against any OpenAI-compatible endpoint: "
-        "`OPENAI_BASE_URL=http://127.0.0.1:8080/v1 python -m evals.injection --grader llm --out DIR`.",
+        "`OPENAI_BASE_URL=http://127.0.0.1:8080/v1 python -m evals injection --grader llm --out DIR`.",
         "",
         "## Per category",
         "",
@@ -202,27 +201,18 @@ def write_report(summary: dict, outcomes: list[Outcome], out_dir: Path, grader: 
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grader", choices=["semantic", "llm", "auto"], default="semantic")
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
+def main(grader: str = "semantic", data: Path = DATA, as_json: bool = False, out: Path = OUT) -> int:
+    """`python -m evals injection`: every attack and benign row through the grader; the report in `out`."""
     try:
-        outcomes = run(load_rows(args.data), backend=args.grader, progress=sys.stderr.isatty() or not args.json)
+        outcomes = run(load_rows(data), backend=grader, progress=sys.stderr.isatty() or not as_json)
     except NotImplementedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     summary = summarise(outcomes)
-    path = write_report(summary, outcomes, args.out, args.grader)
-    if args.json:
+    path = write_report(summary, outcomes, out, grader)
+    if as_json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         print(f"attacks {summary['n_attacks']}: raised {summary['raised']}, flagged {summary['detection_rate']:.1%}; "
               f"benign {summary['n_benign']}: false positives {summary['false_positive_rate']:.1%}; report {path}")
     return 1 if summary["raised"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

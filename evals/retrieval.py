@@ -4,14 +4,12 @@ Each query names the corpus section that answers it (and, in `also`, other secti
 answer it equally well). A passage is a hit when its origin matches and its heading path
 contains the named heading.
 
-    python -m evals.retrieval [--queries FILE] [--json]
+    python -m evals retrieval [--queries FILE] [--json]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 from tqdm import tqdm
@@ -50,13 +48,10 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=Path, default=QUERIES)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    result = evaluate(load(args.queries), progress=not args.json)
-    if args.json:
+def main(queries: Path = QUERIES, as_json: bool = False) -> int:
+    """`python -m evals retrieval`: recall@k and MRR of the search over the labelled queries."""
+    result = evaluate(load(queries), progress=not as_json)
+    if as_json:
         print(json.dumps(result, indent=2))
     else:
         print(f"n={result['n']}  recall@1={result['recall@1']:.3f}  recall@5={result['recall@5']:.3f}  "
@@ -64,7 +59,3 @@ def main(argv: list[str] | None = None) -> int:
         for miss in result["misses"]:
             print(f"  miss {miss['id']}: {miss['query']!r} -> top: {miss['top']}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

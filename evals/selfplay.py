@@ -1,6 +1,6 @@
 """Self-play: scripted candidates run whole interviews offline, and the transcripts are checked.
 
-    python -m evals.selfplay [--scenarios ID,ID] [--modes design,grill] [--json] [--out evals/reports/selfplay]
+    python -m evals selfplay [--scenarios ID,ID] [--modes design,grill] [--json] [--out evals/reports/selfplay]
 
 Personas answer from the question in front of them (strong: the item's key points in their own
 order; trap-prone: the trap, then a correction; weak, empty, gibberish, repeats, injection; a
@@ -12,12 +12,11 @@ ending. The report has one row per persona.
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import random
 import statistics
 from itertools import pairwise
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -187,32 +186,23 @@ def markdown(rows: list[dict], results: list[Result], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Scripted candidates against the offline interviewer.")
-    parser.add_argument("--scenarios", default="video-recommendation,fraud-detection")
-    parser.add_argument("--modes", default="design,grill,drill")
-    parser.add_argument("--personas", default=",".join(PERSONAS))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
-    import os
+DEFAULT_SCENARIOS = "video-recommendation,fraud-detection"
+DEFAULT_MODES = "design,grill,drill"
 
+
+def main(scenarios: str = DEFAULT_SCENARIOS, modes: str = DEFAULT_MODES, personas: str = ",".join(PERSONAS),
+         seed: int = 0, as_json: bool = False, out: Path | None = None, command: str = "python -m evals selfplay") -> int:
+    """`python -m evals selfplay`: the personas through the offline interviewer, every transcript checked."""
     if "INTERVIEWER_HOME" not in os.environ:  # never mix self-play sessions into a user's history
         os.environ["INTERVIEWER_HOME"] = tempfile.mkdtemp(prefix="selfplay-")
-    results = run(args.scenarios.split(","), args.modes.split(","), args.personas.split(","), args.seed)
+    results = run(scenarios.split(","), modes.split(","), personas.split(","), seed)
     rows = table(results)
-    command = "python -m evals.selfplay " + " ".join(argv if argv is not None else sys.argv[1:])
-    if args.json:
+    if as_json:
         print(json.dumps(rows, indent=2))
     else:
         print(markdown(rows, results, command))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "report.md").write_text(markdown(rows, results, command), encoding="utf-8")
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.md").write_text(markdown(rows, results, command), encoding="utf-8")
     failed = sum(not all(r.checks.values()) for r in results)
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

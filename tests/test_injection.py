@@ -73,7 +73,7 @@ def test_the_report_and_json_are_written(tmp_path, capsys, monkeypatch):
     rows = [r for r in injection.load_rows() if r["id"] in ("direct-01", "homoglyph-01", "benign-01")]
     data = tmp_path / "small.jsonl"
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    code = injection.main(["--data", str(data), "--json", "--out", str(tmp_path / "out")])
+    code = injection.main(data=data, as_json=True, out=tmp_path / "out")
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["n_attacks"] == 2 and result["n_benign"] == 1 and result["raised"] == 0
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The llm module and the LLM grader against a local fault-injecting server (tests/faultserver.py).
+"""The llm module and the LLM grader against a local fault-injecting server (evals/support/faultserver.py).
 
 The server speaks the OpenAI chat-completions protocol and replies with the faults real endpoints
 produce: timeouts, 500, 429 with Retry-After, bodies that are not JSON, truncated bodies and JSON,
@@ -21,13 +21,14 @@ from interviewer.config import Settings
 from interviewer.grading import grade
 from interviewer.grading.semantic import grade_semantic
 from interviewer.grading import FALLBACK_BACKEND, LLMGrader
-from interviewer.grading.llm_judge import GradeReply, build_messages, fence_for, reply_model, verify_quote
+from interviewer.grading.llm_judge import build_messages, fence_for, reply_model, verify_quote
 from interviewer.prompts import grade_prompt, render
 from interviewer.errors import AnswerError
 from interviewer.models import Reference
 from interviewer.rubrics import get_bank
 
 from .conftest import ROOT
+from .fakes import ScriptedModel
 from evals.support.faultserver import (FaultServer, endless, error, malformed, ok, rate_limited, slow, truncated_body,
                           truncated_json)
 
@@ -380,23 +381,6 @@ def _answer_in(body: dict) -> str:
 
 
 # --- prompt assembly (pure functions and a scripted fake model) -----------------------------
-
-
-class ScriptedModel:
-    """Stands in for `llm.structured`: answers from a queue and keeps what it was sent."""
-
-    def __init__(self):
-        self.replies: list[GradeReply] = []
-        self.history: list[list[dict]] = []
-
-    def enqueue(self, *replies: GradeReply) -> ScriptedModel:
-        self.replies.extend(replies)
-        return self
-
-    def __call__(self, messages, schema, *, settings=None, max_tokens=600):
-        assert issubclass(schema, GradeReply) and max_tokens == grade_prompt().max_tokens
-        self.history.append(messages)
-        return self.replies.pop(0)
 
 
 def test_grade_prompt_is_valid_and_renders():

@@ -8,7 +8,7 @@ from evals.selfplay import PERSONAS, run
 
 
 # A whole design interview for the personas whose path depends on the scenario (facts, stages, traps);
-# the rapid-fire grill (5 questions) for the others, to keep the suite short. `python -m evals.selfplay`
+# the rapid-fire grill (5 questions) for the others, to keep the suite short. `python -m evals selfplay`
 # runs every persona in every mode.
 MODE = {"strong": "design", "clarifier": "design", "trap-prone": "design"}
 

@@ -20,7 +20,7 @@ ROT13 and reversed text, and base64 or hex blobs decoded. Answers longer than th
 truncated, and the cut-off tail is still checked (up to `TAIL_SCAN` characters), so an
 instruction hidden past the limit is reported too. Talking *about* scores, prompts, JSON,
 system design or "ignoring outliers" is not flagged (see `evals/data/injections.jsonl`, benign
-rows, and `python -m evals.injection`).
+rows, and `python -m evals injection`).
 """
 
 from __future__ import annotations
