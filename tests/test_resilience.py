@@ -107,7 +107,7 @@ def test_every_turn_is_answered_and_the_fallback_recorded_when_the_llm_fails(fau
             for reply in replies:
                 assert reply.meta.get("phrased_by") == "offline"
                 assert fault.interviewer_says in reply.meta["llm_fallback"], reply.meta["llm_fallback"]
-                assert NOTE in reply.text
+                assert NOTE not in reply.text and NOTE in chat_messages([reply])[0]["content"]  # the note is in meta
                 assert FALLBACK_MARK in chat_messages([reply])[0]["content"]
         graded = [t for t in iv.turns if t.grade is not None]
         assert graded and all(t.grade.backend == FALLBACK_BACKEND for t in graded)
