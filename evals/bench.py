@@ -42,7 +42,7 @@ print(json.dumps({"seconds": done - t, "call": done - imported, "chunks": r.chun
 PREPARE = """
 import json, time
 t = time.perf_counter()
-from interviewer.corpus.embeddings import prepare
+from interviewer import prepare_embeddings as prepare
 name = prepare()
 print(json.dumps({"seconds": time.perf_counter() - t, "engine": name}))
 """

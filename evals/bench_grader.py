@@ -22,7 +22,7 @@ DEV = Path(__file__).parent / "data" / "mlsd-dev.jsonl"
 CODE = """
 import json, time
 from interviewer import load_dataset, predict
-from interviewer.grading.semantic import grade_semantic
+from interviewer.grading import grade_semantic
 rows = load_dataset(%r)
 predict(rows, progress=False)  # warm-up: model load, rubric cache
 wall, cpu = [], []

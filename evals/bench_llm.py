@@ -31,9 +31,7 @@ def measure() -> dict:
     from evals.support.llamaserver import LlamaServer
 
     from interviewer import llm
-    from interviewer.config import Settings
-    from interviewer.grading import grade
-    from interviewer.rubrics import get_bank
+    from interviewer import Settings, get_bank, grade
 
     item = get_bank().item("trap-training-serving-skew")
     with tempfile.TemporaryDirectory() as home, LlamaServer.start(Path(home) / "server.log") as server:

@@ -24,10 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.grading.evaluation import load_dataset
-from interviewer.grading.features import measure_many
-from interviewer.grading.scorer import load_scorer
-from interviewer.grading.guard import clean_answer
+from interviewer import load_dataset
+from interviewer.grading import clean_answer, load_scorer, measure_many
 
 HERE = Path(__file__).parent
 SHARED = HERE.parent.parent / "shared" / "data"

@@ -27,7 +27,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from interviewer import get_bank, get_settings, grade
-from interviewer.grading.guard import clean_answer
+from interviewer.grading import clean_answer
 
 DATA = Path(__file__).parent / "data" / "injections.jsonl"
 OUT = Path(__file__).parent / "reports" / "injection"
