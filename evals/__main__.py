@@ -5,6 +5,7 @@
     python -m evals injection [--grader semantic]  # attacks on the grader, and benign answers
     python -m evals selfplay [--out D]             # scripted personas through the offline interviewer
     python -m evals fit [--cv-only]                # refit the offline grader's scorer
+    python -m evals fit-acts                       # refit the dialogue-act model (held-out writer report)
     python -m evals bench [--out docs/BENCHMARKS.md] [--only grader,interview]
 
 Each suite is a module of its own; this file only maps options onto them. Suites use the package's
@@ -94,6 +95,15 @@ def fit(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "semanti
     from evals import fit_scorer as suite
 
     raise typer.Exit(suite.main(out=out, version=version, cv_only=cv_only))
+
+
+@app.command("fit-acts")
+def fit_acts(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "acts_model.json", help="Model file."),
+             report: Path = typer.Option(HERE / "reports" / "acts", help="Folder for the held-out report.")) -> None:
+    """Fit the dialogue-act model on the blind utterances; report it with the writer held out."""
+    from evals import fit_acts as suite
+
+    raise typer.Exit(suite.main(out=out, report=report))
 
 
 @app.command()

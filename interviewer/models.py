@@ -211,8 +211,10 @@ class Grade(BaseModel):
 
 Role = Literal["interviewer", "candidate", "system"]
 InterviewerKind = Literal["question", "follow-up", "challenge", "clarification", "hint", "reveal", "transition",
-                          "notice", "end"]
-CandidateKind = Literal["answer", "clarifying-question", "hint-request", "skip", "end", "empty", "repeat"]
+                          "notice", "end", "reply"]
+CandidateKind = Literal["answer", "clarifying-question", "hint-request", "skip", "end", "empty", "repeat",
+                        "repeat-request", "meaning-question", "thinking-pause", "progress-question", "what-would-you-do",
+                        "pushback", "dont-know", "small-talk", "off-topic", "other-language"]
 SystemKind = Literal["slot-grade"]
 KINDS: dict[str, tuple[str, ...]] = {"interviewer": InterviewerKind.__args__, "candidate": CandidateKind.__args__,
                                      "system": SystemKind.__args__}
@@ -235,6 +237,8 @@ class TurnMeta(BaseModel):
     stage_covered: list[str] | None = None  # the stage's key points covered so far
     fact: str | None = None  # the scenario fact that answered a clarifying question
     fact_similarity: float | None = None
+    acts: list[str] | None = None  # every dialogue act of the turn (its `kind` is the most specific one)
+    facts: list[str] | None = None  # the facts that answered each part of a many-part clarifying question
     # interviewer turns
     target: str | None = None  # the key point a follow-up probes
     authored: str | None = None  # the follow-up question used (authored, or a stage template)

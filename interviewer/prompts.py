@@ -52,6 +52,26 @@ class LLMPhrasing(_Spec):
     user: str
 
 
+class Replies(_Spec):
+    """What the interviewer says to a conversational move (see `interview/replies.py`)."""
+
+    repeat: str
+    meaning: dict[Stage, str]
+    meaning_quiz: str
+    pause: str
+    progress_design: str
+    progress_design_no_time: str
+    progress_quiz: str
+    own_approach: list[str] = Field(min_length=1)
+    pushback: str
+    dont_know_no_hint: str
+    dont_know_hint: str
+    small_talk: str
+    off_topic: str
+    other_language: str
+    clarification_parts_assume: str
+
+
 class InterviewerTemplates(_Spec):
     """`prompts/interviewer.yaml`: everything the offline interviewer says, and the LLM phrasing prompt."""
 
@@ -78,6 +98,7 @@ class InterviewerTemplates(_Spec):
     end_early: str
     llm_fallback_notice: str
     llm: LLMPhrasing
+    replies: Replies
 
 
 SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates}

@@ -14,8 +14,8 @@ from .fakes import ScriptedGrader, ScriptedModel, ScriptedPhraser
 def test_each_answer_is_graded_once(indexed_home):
     grader = ScriptedGrader()
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=grader)
-    iv.respond("I'd want to know the business goal, and how many users and videos there are.")
-    answers = [h for h in grader.history if "business goal" in h[1]]
+    iv.respond("The goal is long-term watch time. I will assume hundreds of millions of users and videos.")
+    answers = [h for h in grader.history if "watch time" in h[1]]
     assert len(answers) == 1 and answers[0][2] is False  # one grade, against the stage, no citations
     assert iv.turns[-1].kind == "follow-up"  # nothing covered: the interviewer probes a gap
 
@@ -25,7 +25,7 @@ def test_a_covering_answer_moves_on_and_the_close_grade_cites(indexed_home):
     points = {kp.id for kp in iv.target(iv.current).key_points}
     grader = ScriptedGrader(covers=points, score=4)
     iv = Interview.resume(iv.id, grader=grader)
-    out = iv.respond("Everything you could want to know about the requirements.")
+    out = iv.respond("The objective is watch time, the scale is large, latency is tight and signals are implicit.")
     assert [t.kind for t in out] == ["answer", "slot-grade", "transition"]
     assert [cite for _, _, cite in grader.history] == [False, True]  # the answer, then the question's close
 

@@ -78,7 +78,7 @@ def test_follow_ups_target_missed_points_and_stop_at_the_limit():
     target = iv.target(iv.current)
     thin = ["I would make sure the system is good and we build it carefully.",
             "We should think about the users and build something that works well for them.",
-            "Honestly I would just start building and see what happens."]
+            "I would just start building it and then see what happens with it."]
     out = iv.respond(thin[0])
     answer, reply = out[0], out[-1]
     assert answer.grade is not None and answer.grade.score <= 1.5
@@ -170,7 +170,7 @@ def test_session_survives_kill_9_mid_interview(home):
         from interviewer import Interview
         iv = Interview.start(mode="design", scenario="fraud-detection", seed=4)
         iv.respond("What is the fraud rate?")
-        iv.respond("I want to know the cost of a missed fraud versus a blocked good customer, and the volume.")
+        iv.respond("A missed fraud costs far more than a blocked good customer, and the volume is large.")
         print(iv.id, len(iv.turns), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)

@@ -1,37 +1,205 @@
-"""What a candidate turn is, by its form: answer, clarifying question, hint request, skip, end or empty
-(the agent adds `repeat` when a turn matches the last answer)."""
+"""What a candidate turn does: its dialogue acts, several per turn when it mixes them (content and a
+question, a greeting and an answer).
+
+A small learned model decides: the turn's sentence embedding plus a few form features (a question mark,
+length, how much of it is English, how it starts) go through one logistic model per act, fitted on
+candidate turns written blind and labelled by others (`evals/data/blind/utterances.jsonl`, refit with
+`python -m evals fit-acts`, figures in `evals/reports/acts/`). Rules decide only where they are exact: a
+turn with no letter or digit is `empty`. `classify` keeps the old single answer (the transcript's `kind`).
+"""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from functools import lru_cache
+from importlib import resources
 
+import numpy as np
+
+from ..corpus.embeddings import DIMENSION, embed
 from ..models import CandidateKind
-from ..text import split_sentences
+from ..text import STOPWORDS, split_sentences, words
 
-_END = re.compile(r"(end|stop|quit|exit|finish)( (the|this) (interview|session))?( (here|now|please))?|"
-                  r"i'?m done|i am done|let'?s (stop|end)( here| now)?|that'?s all( for (now|today))?")
-_SKIP = re.compile(r"(skip|pass|next|next question|move on|let'?s move on|skip (this|it|this one|the question))"
-                   r"( please)?|(i )?(don'?t|do not) know,? (skip|next|pass)")
-_HINT = re.compile(r"(can i (get|have)|could i (get|have)|give me|i need|any|may i have)? ?(a |some )?(hint|clue)s?"
-                   r"( please)?|i'?m stuck|help( me)?")
-_QUESTION_START = re.compile(r"^(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|"
-                             r"may|am i|can i|should i|are we|do we|is there|are there)\b", re.I)
+ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "thinking-pause", "progress-question",
+        "hint-request", "skip-request", "what-would-you-do", "pushback", "dont-know", "sign-off", "small-talk",
+        "off-topic", "other-language", "empty")
+# The transcript's one `kind` per candidate turn, from its acts, most specific first (rename none: outside
+# checks read these kinds).
+KIND_ORDER: tuple[tuple[str, CandidateKind], ...] = (
+    ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("hint-request", "hint-request"),
+    ("repeat-request", "repeat-request"), ("meaning-question", "meaning-question"),
+    ("progress-question", "progress-question"), ("what-would-you-do", "what-would-you-do"),
+    ("other-language", "other-language"), ("clarifying-question", "clarifying-question"), ("answer", "answer"),
+    ("dont-know", "dont-know"), ("pushback", "pushback"), ("thinking-pause", "thinking-pause"),
+    ("small-talk", "small-talk"), ("off-topic", "off-topic"),
+)
+ACT_OF_KIND = {kind: act for act, kind in KIND_ORDER}  # a kind forced by a button ("skip") as its act
+
+# A turn with this many words of content is an answer whatever else it does ("thanks, so I'd start with..."):
+# a long answer is never taken for a sign-off, a skip or a request.
+CONTENT_WORDS = 12
+MODEL_FILE = "data/acts_model.json"
+# Typed commands (the README's "type hint, skip or end at any time", the UI's buttons): exact, whole-turn rules.
+_COMMANDS = (
+    ("sign-off", re.compile(r"(end|stop|quit|exit|finish)( (the|this) (interview|session))?( (here|now|please))?|"
+                            r"i'?m done|i am done|let'?s (stop|end)( here| now)?|that'?s all( for (now|today))?")),
+    ("skip-request", re.compile(r"(skip|pass|next|next question|move on|let'?s move on|skip (this|it|this one|the question))"
+                                r"( please)?")),
+    ("hint-request", re.compile(r"(can i (get|have)|could i (get|have)|give me|i need|any|may i have)? ?(a |some )?"
+                                r"(hint|clue)s?( please)?|i'?m stuck|help( me)?")),
+)
+_QUESTION_START = re.compile(r"^\W*(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why|"
+                             r"may|am|any|have|has)\b", re.I)
+_ENGLISH = STOPWORDS | {"i", "a", "is", "it", "so", "we", "ok", "okay", "yes", "no", "hi", "hello", "thanks", "sorry",
+                        "please", "um", "uh", "hmm", "like", "just", "yeah", "know", "think", "would", "let", "me"}
+# Cue words for each kind of move, as features for the model (never decisions on their own): an embedding
+# blurs short formulaic turns ("come again?", "any pointers?") that a word gives away.
+CUES = {
+    "repeat": r"\b(repeat|again|say that|come again|didn'?t (catch|hear|get)|cut out|missed (that|the)|pardon|"
+              r"one more time|what was the question|rephrase)\b",
+    "meaning": r"\b(what do you mean|mean by|do you mean|meaning of|what does .{1,30} mean|define|you mean|are you asking|"
+               r"looking for|which .{1,20} do you want|in what sense)\b",
+    "pause": r"\b(sec|second|moment|minute|think|thinking|let me (think|see)|hold on|hmm+|give me)\b",
+    "progress": r"\b(time|minutes|how am i|doing so far|on track|pace|faster|deeper|slow down|how long|left)\b",
+    "hint": r"\b(hint|nudge|pointer|clue|help|stuck|direction|tip)\b",
+    "skip": r"\b(skip|move on|next|come back|later|jump|go to|let'?s talk about|rather)\b",
+    "wwyd": r"\b(what would you|your take|you think|right answer|what'?s the answer|tell me the answer|how would you|"
+            r"what do you (think|suggest|recommend)|looking for)\b",
+    "pushback": r"\b(already|covered|don'?t think|disagree|not relevant|irrelevant|out of scope|doesn'?t matter|not sure that|"
+                r"i said|not necessary|overkill|why would)\b",
+    "dont_know": r"\b(don'?t know|no idea|not sure|never (worked|used|heard)|no clue|dunno|idk|can'?t remember|not familiar)\b",
+    "sign_off": r"\b(thank|thanks|wrap|that'?s (all|it)|done|stop here|end|finish|bye|good ?bye)\b",
+    "small_talk": r"\b(hi|hello|hey|good (morning|afternoon|evening)|how are you|nice to meet|sorry|dog|noise|kids|coffee|"
+                  r"weekend|weather)\b",
+    "off_topic": r"\b(salary|pay|compensation|remote|office|visa|team|benefits|hiring|role|position|company|recruiter|"
+                 r"on-?call|your career|you like working)\b",
+    "question": r"\?|\b(i'?d (like|want) to know|need to know|wondering|can you tell me|could you tell me|what'?s the|"
+                r"what is the|how many|do we have|is there)\b",
+    "numbers": r"\d",
+}
+_CUES = [re.compile(pattern, re.I) for pattern in CUES.values()]
+_GATES = {"meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
+                                         r"what kind of|which (one|kind|part|aspect)|referring|clarify what|by \w+ you|"
+                                         r"\bby ['\"]?\w+['\"]?,? do|what is meant|not sure what you", re.I),
+          "what-would-you-do": re.compile(r"\byou\b|\byour\b|answer|right way|correct|expected|looking for", re.I)}
+FORM_FEATURES = ("question_mark", "questions", "log_words", "non_ascii", "english", "question_start", "sentences",
+                 "digits", "bullets", *(f"cue_{name}" for name in CUES))
+
+
+def form_features(text: str) -> np.ndarray:
+    """The few features of a turn's form that an embedding blurs."""
+    stripped = text.strip()
+    tokens = words(stripped)
+    letters = [c for c in stripped if c.isalpha()]
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    return np.array([
+        float("?" in stripped),
+        min(stripped.count("?"), 5) / 5,
+        math.log1p(len(stripped.split())) / math.log(300),
+        sum(not c.isascii() for c in letters) / max(1, len(letters)),
+        sum(t in _ENGLISH for t in tokens) / max(1, len(tokens)),
+        float(bool(_QUESTION_START.match(stripped))),
+        min(len(split_sentences(stripped)), 10) / 10,
+        sum(c.isdigit() for c in stripped) / max(1, len(stripped)),
+        sum(line.lstrip().startswith(("-", "*", "•")) or bool(re.match(r"\s*\d+[.)]", line)) for line in lines)
+        / max(1, len(lines)),
+        *(float(bool(cue.search(stripped))) for cue in _CUES),
+    ], dtype=np.float32)
+
+
+def features(texts: list[str]) -> np.ndarray:
+    """One row per turn: its embedding (zeros for a turn with no text), then `form_features`."""
+    kept = [t.strip() for t in texts]
+    vectors = np.zeros((len(kept), DIMENSION), dtype=np.float32)
+    nonempty = [i for i, t in enumerate(kept) if t]
+    if nonempty:
+        vectors[nonempty] = embed([kept[i] for i in nonempty])
+    return np.hstack([vectors, np.stack([form_features(t) for t in kept]) if kept else np.zeros((0, len(FORM_FEATURES)))])
+
+
+@lru_cache(maxsize=1)
+def load_model() -> dict:
+    return json.loads(resources.files("interviewer").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
+
+
+def probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
+    """Per turn and act (in `model["acts"]` order), the probability that the turn does it."""
+    model = model or load_model()
+    x = (features(texts) - np.array(model["mean"])) / np.array(model["scale"])
+    z = x @ np.array(model["coef"]).T + np.array(model["intercept"])
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
+    """The acts of one turn from its probabilities: each act over its threshold; at least the likeliest."""
+    if not re.search(r"\w", text):
+        return ["empty"]
+    acts, thresholds = model["acts"], model["thresholds"]
+    chosen = [a for a, p in zip(acts, probs, strict=True) if p >= thresholds[a]]
+    if not chosen:
+        chosen = [acts[int(np.argmax(probs))]]
+    if "empty" in chosen and len(chosen) > 1:
+        chosen.remove("empty")
+    for act, cue in _GATES.items():  # these acts are worded explicitly; without their words the model is guessing
+        if act in chosen and not cue.search(text):
+            chosen.remove(act)
+            if "?" in text and "clarifying-question" not in chosen and act == "meaning-question":
+                chosen.append("clarifying-question")
+    if not chosen:
+        chosen = ["answer"]
+    if "answer" in chosen and "clarifying-question" not in chosen and _asks_after_content(text):
+        chosen.append("clarifying-question")  # "I'd use a two-tower model. Do we have GPUs at serving?"
+    return [a for a in ACTS if a in chosen]
+
+
+def _asks_after_content(text: str) -> bool:
+    """Content first, then a sentence that asks the interviewer something (ends with a question mark)."""
+    sentences = split_sentences(text)
+    return len(sentences) >= 2 and sentences[-1].rstrip().endswith("?") and len(" ".join(sentences[:-1]).split()) >= 6
+
+
+def acts_of(text: str, model: dict | None = None) -> list[str]:
+    """The dialogue acts of one candidate turn (see `ACTS`), in `ACTS` order."""
+    model = model or load_model()
+    if not re.search(r"\w", text):
+        return ["empty"]
+    low = re.sub(r"\s+", " ", text.strip().lower()).strip(" .!?")
+    for act, command in _COMMANDS:
+        if command.fullmatch(low):
+            return [act]
+    return decide(text, probabilities([text], model)[0], model)
+
+
+def kind_for(acts: list[str], text: str = "") -> CandidateKind:
+    """The transcript `kind` a turn with these acts is recorded as (the most specific act, except that a
+    turn with real content is an answer, even when it also asks something)."""
+    if "answer" in acts and len(text.split()) >= CONTENT_WORDS and "other-language" not in acts:
+        return "answer"  # the agent answers its question too (the acts say so)
+    for act, kind in KIND_ORDER:
+        if act in acts:
+            return kind
+    return "answer"
+
 
 def classify(text: str) -> CandidateKind:
-    """What a candidate turn is, by its form (the agent adds `repeat` when it matches the last answer)."""
-    low = re.sub(r"\s+", " ", text.strip().lower()).strip(" .!")
-    if not re.search(r"\w", low):
-        return "empty"
-    if _END.fullmatch(low):
-        return "end"
-    if _SKIP.fullmatch(low):
-        return "skip"
-    if _HINT.fullmatch(low.rstrip("?")):
-        return "hint-request"
-    sentences = split_sentences(text.strip()) or [text.strip()]
-    words = len(text.split())
-    if sentences[-1].rstrip().endswith("?") and words <= 35 and len(sentences) <= 2:
-        return "clarifying-question"
-    if words <= 20 and _QUESTION_START.match(text.strip()) and len(sentences) == 1:
-        return "clarifying-question"
-    return "answer"
+    """The one `kind` of a candidate turn (the agent adds `repeat` when it matches the last answer)."""
+    return kind_for(acts_of(text), text)
+
+
+_ASKING = re.compile(r"\?|^\W*(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why|any)\b|"
+                     r"\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|want the)\b", re.I)
+
+
+def question_parts(text: str) -> list[str]:
+    """The separate questions in a clarifying turn: its lines and sentences that ask something (a bulleted
+    list, "two things: X? and Y?", "I'd like to know the latency budget."); the whole turn when none does."""
+    parts = []
+    for line in text.splitlines():
+        line = line.strip(" \t-*•")
+        for sentence in split_sentences(line):
+            pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2] if sentence.count("?") > 1 \
+                else [sentence]
+            parts.extend(p for p in pieces if _ASKING.search(p))
+    return parts or [text.strip()]

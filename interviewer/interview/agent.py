@@ -36,16 +36,17 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import classify
+from .acts import ACT_OF_KIND, acts_of, kind_for
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
 from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
+from .replies import ConversationalReplies
 from .policy import charge, stage_done
 from .state import replay
 
 
-class Interview(TurnHandlers):
+class Interview(ConversationalReplies, TurnHandlers):
     """One interview: its plan and transcript, with the grader and the phraser it uses passed in (the
     defaults come from the settings; tests pass scripted ones)."""
 
@@ -160,16 +161,21 @@ class Interview(TurnHandlers):
             yield from self._say("notice", templates().not_text)
             return
         now = time.time()
-        turn_kind = kind or classify(text)
+        acts = [ACT_OF_KIND.get(kind, kind)] if kind else acts_of(text)
+        turn_kind = kind or kind_for(acts, text)
         slot = self.current
         ss = self.state.at(self.state.slot)
         if turn_kind == "answer" and ss.answers and normalised(text) == normalised(ss.answers[-1]):
             turn_kind = "repeat"
         seconds = charge(text, now, self.state.last_interviewer_at)
-        meta: dict = {"seconds": round(seconds, 1)}
+        meta: dict = {"seconds": round(seconds, 1), "acts": acts}
         handler = {
             "empty": self._on_empty, "repeat": self._on_repeat, "end": self._on_end, "skip": self._on_skip,
             "hint-request": self._on_hint, "clarifying-question": self._on_clarifying, "answer": self._on_answer,
+            "repeat-request": self._on_repeat_request, "meaning-question": self._on_meaning,
+            "thinking-pause": self._on_pause, "progress-question": self._on_progress,
+            "what-would-you-do": self._on_own_approach, "pushback": self._on_pushback, "dont-know": self._on_dont_know,
+            "small-talk": self._on_small_talk, "off-topic": self._on_off_topic, "other-language": self._on_other_language,
         }.get(turn_kind)
         if handler is None:
             raise InterviewError(f"Unknown turn kind '{turn_kind}'.")

@@ -18,6 +18,7 @@ from ..prompts import render
 from ..text import shorten
 from .leaks import find_leak
 from .plan import Slot
+from .acts import question_parts
 from .policy import MAX_FOLLOW_UPS, after_answer
 from .state import SlotState
 
@@ -82,31 +83,42 @@ class TurnHandlers:
             message = hints[ss.hints]
         yield from self._say("hint", message, extra={"hint": ss.hints})
 
-    def _on_clarifying(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+    def _clarification(self, text: str, meta: dict) -> str:
+        """The answer to every part of a clarifying question: each part's fact, or a request to assume."""
         t = templates()
-        fact = None
-        if self.scenario is not None:
-            fact, sim = self._match_fact(text)
-            meta.update({"fact": fact.id if fact else None, "fact_similarity": round(sim, 3)})
+        if self.scenario is None:
+            return t.clarification_no_facts
+        facts, sims, unmatched = [], [], 0
+        for part in question_parts(text):
+            fact, sim = self._match_fact(part)
+            sims.append(sim)
+            if fact is None:
+                unmatched += 1
+            elif fact not in facts:
+                facts.append(fact)
+        meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(sims), 3),
+                     "facts": [f.id for f in facts] if len(facts) > 1 else None})
+        if not facts:
+            return render(self.rng.choice(t.clarification_assume))
+        message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) for f in facts)
+        return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
+
+    def _on_clarifying(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        message = self._clarification(text, meta)
         in_clarify = slot.stage == Stage.clarify and self.scenario is not None  # drills and grills have no stage facts
         meta["counts"] = in_clarify  # good clarifying questions count toward the clarify stage
         if in_clarify:
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text)
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="clarifying-question", text=text,
                                 item_id=slot.id, meta=meta))
-        if self.scenario is None:
-            message = t.clarification_no_facts
-        elif fact is not None:
-            message = render(t.clarification_fact, answer=fact.answer.strip())
-        else:
-            message = render(self.rng.choice(t.clarification_assume))
+        yield from self._say("clarification", message, extra={"fact": meta.get("fact")})
         if in_clarify and self._stage_done(slot.stage):
-            yield from self._say("clarification", message, extra={"fact": meta.get("fact")})
             yield from self._close_and_advance(skipped=False)
-        else:
-            yield from self._say("clarification", message, extra={"fact": meta.get("fact")})
 
-    def _on_answer(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+    def _on_answer(self, text: str, slot: Slot, meta: dict, clarify: bool = False) -> Iterator[Event]:
+        """Grade an answer and decide what follows; `clarify`: the turn also asks something, which is answered
+        first, and no probe follows (the candidate is still speaking)."""
+        clarify = clarify or "clarifying-question" in (meta.get("acts") or [])
         index = self.state.slot
         ss = self.state.at(index)
         target = self.target(slot)
@@ -115,12 +127,17 @@ class TurnHandlers:
         meta["covered"] = sorted(covered)
         if self.scenario is not None:  # a stage question's grade is its stage coverage: graded once
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
+        clarification = self._clarification(text, meta) if clarify else None
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
         limit = MAX_FOLLOW_UPS[self.mode]
+        if clarification is not None:
+            yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
         if self.scenario is not None and self._stage_done(slot.stage):
             yield from self._close_and_advance(skipped=False)
+            return
+        if clarification is not None:
             return
         missed = [kp for kp in sorted(target.key_points, key=lambda k: -k.weight)
                   if kp.id not in ss.covered and kp.id not in ss.targeted]
