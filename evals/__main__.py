@@ -4,6 +4,7 @@
     python -m evals grader [--dataset F --out D]   # a grader against human grades (a grading-dataset file)
     python -m evals injection [--grader semantic]  # attacks on the grader, and benign answers
     python -m evals selfplay [--out D]             # scripted personas through the offline interviewer
+    python -m evals conversation [--judgments F]   # blind candidate scripts through the CLI, judged
     python -m evals fit [--cv-only]                # refit the offline grader's scorer
     python -m evals fit-acts                       # refit the dialogue-act model (held-out writer report)
     python -m evals bench [--out docs/BENCHMARKS.md] [--only grader,interview]
@@ -95,6 +96,17 @@ def fit(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "semanti
     from evals import fit_scorer as suite
 
     raise typer.Exit(suite.main(out=out, version=version, cv_only=cv_only))
+
+
+@app.command()
+def conversation(scripts: Path = typer.Option(HERE / "data" / "blind" / "scripts", help="Folder of blind scripts."),
+                 out: Path = typer.Option(HERE / "reports" / "conversation", help="Folder for the report."),
+                 judgments: Path | None = typer.Option(None, help="A judge's verdicts per interviewer message (JSONL)."),
+                 rerun: bool = typer.Option(True, help="Run the scripts again (else reuse transcripts.jsonl).")) -> None:
+    """Blind candidate scripts through the CLI: automatic checks, and the judged shares when judged."""
+    from evals import conversation as suite
+
+    raise typer.Exit(suite.main(scripts=scripts, out=out, judgments=judgments, rerun=rerun))
 
 
 @app.command("fit-acts")

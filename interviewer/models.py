@@ -153,6 +153,39 @@ class Scenario(Strict):
         return {s: stages[s] for s in STAGES}
 
 
+class Probe(Strict):
+    """A question written for one scenario (its product, its numbers), asked inside its design interview."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    question: str = Field(min_length=5)
+    key_points: list[KeyPoint] = Field(min_length=2, max_length=6)
+    follow_ups: list[str] = Field(default_factory=list)
+
+
+class ConstraintChange(Strict):
+    """A change the interviewer brings in once the candidate has a design (ten times the traffic, a new market)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    stage: Stage
+    question: str = Field(min_length=5)
+    key_points: list[KeyPoint] = Field(min_length=2, max_length=6)
+
+
+class ScenarioProbes(Strict):
+    """`rubrics/probes/<scenario>.yaml`: the scenario-native probes of one design scenario."""
+
+    scenario: str = Field(pattern=ID_PATTERN)
+    probes: dict[Stage, list[Probe]] = Field(default_factory=dict)
+    constraint_changes: list[ConstraintChange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ScenarioProbes:
+        ids = [p.id for ps in self.probes.values() for p in ps] + [c.id for c in self.constraint_changes]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"duplicate probe ids in {self.scenario}")
+        return self
+
+
 class RubricFile(Strict):
     """One `rubrics/*.yaml` file."""
 
@@ -235,6 +268,7 @@ class TurnMeta(BaseModel):
     counts: bool | None = None  # a clarifying question that counts toward the stage's coverage
     covered: list[str] | None = None  # key points of the current question covered so far by this answer
     stage_covered: list[str] | None = None  # the stage's key points covered so far
+    coverage: dict[str, list[str]] | None = None  # design interviews: every stage's key points covered so far
     fact: str | None = None  # the scenario fact that answered a clarifying question
     fact_similarity: float | None = None
     acts: list[str] | None = None  # every dialogue act of the turn (its `kind` is the most specific one)

@@ -15,13 +15,14 @@ from pydantic import ValidationError
 from .config import Settings, get_settings
 from .corpus.ingest import corpus_sections
 from .errors import RubricError
-from .models import RubricFile, RubricItem, Scenario, Stage
+from .models import RubricFile, RubricItem, Scenario, ScenarioProbes, Stage
 
 
 @dataclass
 class RubricBank:
     items: dict[str, RubricItem] = field(default_factory=dict)
     scenarios: dict[str, Scenario] = field(default_factory=dict)
+    probes: dict[str, ScenarioProbes] = field(default_factory=dict)  # scenario id -> its probes
     files: dict[str, Path] = field(default_factory=dict)  # id -> file it came from
 
     def item(self, item_id: str) -> RubricItem:
@@ -34,8 +35,40 @@ class RubricBank:
             raise KeyError(f"Unknown scenario '{scenario_id}'. Valid ids: {', '.join(sorted(self.scenarios))}")
         return self.scenarios[scenario_id]
 
+    def target(self, slot_id: str, scenario_id: str | None = None) -> RubricItem:
+        """What a plan slot is graded against: a rubric item, a scenario's stage (`stage:<stage>`), one of its
+        probes (`probe:<id>`) or constraint changes (`change:<id>`)."""
+        if slot_id.startswith("stage:"):
+            scenario = self.scenario(scenario_id)
+            stage = Stage(slot_id.removeprefix("stage:"))
+            part = scenario.stages[stage]
+            return _as_item(scenario, f"{scenario.id}-{stage.value}", "stage", stage, part.question, part.key_points)
+        if slot_id.startswith(("probe:", "change:")):
+            scenario, probes = self.scenario(scenario_id), self.probes[scenario_id]
+            wanted = slot_id.split(":", 1)[1]
+            for stage, found in probes.probes.items():
+                for probe in found:
+                    if probe.id == wanted:
+                        return _as_item(scenario, f"{scenario.id}-{probe.id}", "concept", stage, probe.question,
+                                        probe.key_points, probe.follow_ups)
+            for change in probes.constraint_changes:
+                if change.id == wanted:
+                    return _as_item(scenario, f"{scenario.id}-{change.id}", "concept", change.stage, change.question,
+                                    change.key_points)
+            raise KeyError(f"Unknown probe '{wanted}' in scenario '{scenario_id}'")
+        return self.item(slot_id)
+
     def select(self, stage: Stage | None = None, kind: str | None = None) -> list[RubricItem]:
         return [i for i in self.items.values() if (stage is None or i.stage == stage) and (kind is None or i.kind == kind)]
+
+
+def _as_item(scenario: Scenario, item_id: str, kind: str, stage: Stage, question: str, key_points: list,
+             follow_ups: list[str] = ()) -> RubricItem:
+    """A scenario's stage, probe or constraint change as a gradable target."""
+    return RubricItem.model_construct(
+        id=item_id, kind=kind, stage=stage, difficulty="medium", question=question, trap=None,
+        correct_approach=" ".join(kp.text for kp in key_points), key_points=list(key_points), red_flags=[],
+        follow_ups=list(follow_ups), hints=[], sources=list(scenario.sources), tags=list(scenario.tags), quick_fire=False)
 
 
 def _describe(error: dict, raw: dict) -> tuple[str, str]:
@@ -91,6 +124,17 @@ def load_bank(folders: list[Path], sections: set[tuple[str, str]] | None = None)
                     continue
                 bank.files[thing.id] = path
                 store[thing.id] = thing
+        for path in sorted((folder / "probes").glob("*.yaml")):
+            try:
+                probes = ScenarioProbes.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
+                problems.append(f"{path}: invalid probes: {exc}")
+                continue
+            bank.probes[probes.scenario] = probes
+            bank.files[f"probes:{probes.scenario}"] = path
+    for scenario_id in bank.probes:
+        if scenario_id not in bank.scenarios:
+            problems.append(f"{bank.files['probes:' + scenario_id]}: probes for unknown scenario '{scenario_id}'")
     for scenario in bank.scenarios.values():
         for stage, part in scenario.stages.items():
             for item_id in part.items:
@@ -99,6 +143,8 @@ def load_bank(folders: list[Path], sections: set[tuple[str, str]] | None = None)
                                     f"unknown rubric item '{item_id}'")
     if sections is not None:
         for thing_id, path in bank.files.items():
+            if thing_id.startswith("probes:"):
+                continue  # probes cite their scenario's sources
             thing = bank.items.get(thing_id) or bank.scenarios[thing_id]
             for n, source in enumerate(thing.sources):
                 if (source.origin, source.section.strip().lower()) not in sections:

@@ -87,9 +87,10 @@ def test_follow_ups_target_missed_points_and_stop_at_the_limit():
     assert reply.meta["target"] in missed
     out = iv.respond(thin[1])
     assert out[-1].kind == "follow-up" and out[-1].meta["target"] != reply.meta["target"]  # the next missed point
-    # Two follow-ups at most: the third thin answer closes the question and asks the next one.
+    # Two follow-ups at most: the third thin answer closes the question and moves to the next stage (the
+    # requirements stage has no probes of its own).
     out = iv.respond(thin[2])
-    assert [t.kind for t in out][-2:] == ["slot-grade", "question"]
+    assert [t.kind for t in out][-2:] == ["slot-grade", "transition"]
     follow_ups = [t for t in iv.turns if t.kind == "follow-up" and t.meta.get("slot") == 0]
     assert len(follow_ups) == MAX_FOLLOW_UPS["design"]
 
@@ -97,8 +98,7 @@ def test_follow_ups_target_missed_points_and_stop_at_the_limit():
 def test_trap_answer_is_challenged_then_graded_on_the_final_position():
     bank = get_bank()
     item = bank.item("trap-training-serving-skew")
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=1)
-    # Jump straight to the monitoring stage item by skipping.
+    iv = Interview.start(mode="review", topic="skew", count=4, seed=1)  # review allows one follow-up
     while iv.current.id != item.id and not iv.finished:
         iv.respond("skip")
     assert iv.current.id == item.id

@@ -7,7 +7,7 @@ from datetime import datetime, UTC
 
 from pydantic import BaseModel, Field
 
-from ..models import STAGE_TITLES, STAGES, Citation, Grade, SessionInfo, Stage, Turn
+from ..models import STAGE_TITLES, STAGES, Citation, Grade, SessionInfo, Turn
 from ..rubrics import RubricBank
 
 
@@ -153,9 +153,7 @@ def _question_text(turns: list[Turn], index: int) -> str:
 
 
 def _key_point_count(bank: RubricBank, info: SessionInfo, slot: dict) -> int:
-    if slot["id"].startswith("stage:"):
-        return len(bank.scenario(info.scenario).stages[Stage(slot["stage"])].key_points)
-    return len(bank.item(slot["id"]).key_points)
+    return len(bank.target(slot["id"], info.scenario).key_points)
 
 
 def export_json(info: SessionInfo, turns: list[Turn], report: Report) -> str:

@@ -27,11 +27,11 @@ import numpy as np
 from ..config import Settings, get_settings
 from ..corpus.embeddings import embed
 from ..errors import InterviewError
-from ..grading import Grader, grader_for
+from ..grading import Grader, SemanticGrader, grader_for
 from ..history.progress import progress
 from ..history.report import Report, build_report, export_json, export_markdown
 from ..history.sessions import SessionStore, open_sessions
-from ..models import STAGE_TITLES, Grade, RubricItem, SessionInfo, Stage, Turn
+from ..models import STAGE_TITLES, STAGES, Grade, RubricItem, SessionInfo, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
@@ -58,6 +58,7 @@ class Interview(ConversationalReplies, TurnHandlers):
         self.settings = settings
         self.bank = bank
         self.grader = grader or grader_for(settings)
+        self.coverage_grader = SemanticGrader(settings)  # the coverage map of other stages: offline, batched
         self.phraser = phraser or phraser_for(settings)
         self.slots = [Slot(s["id"], Stage(s["stage"])) for s in info.plan["slots"]]
         self.scenario = bank.scenario(info.scenario) if info.scenario else None
@@ -139,9 +140,7 @@ class Interview(ConversationalReplies, TurnHandlers):
                 "grader": self.grader.name, "last_grade": self.state.last_grade}
 
     def target(self, slot: Slot) -> RubricItem:
-        if slot.is_stage:
-            return stage_target(self.scenario, slot.stage)
-        return self.bank.item(slot.id)
+        return self.bank.target(slot.id, self.scenario.id if self.scenario else None)
 
     def question(self, slot: Slot) -> str:
         if slot.is_stage and slot.stage == Stage.clarify:
@@ -214,8 +213,20 @@ class Interview(ConversationalReplies, TurnHandlers):
         """Stage key points covered so far: those covered before, plus those the new turn covers (`graded`:
         the turn's grade against the stage, when it has one already)."""
         before = set(self.state.stage_covered.get(stage.value, []))
-        g = graded or self.grader.grade(stage_target(self.scenario, stage), extra, cite=False)
+        g = graded or self.grader.grade(stage_target(self.bank, self.scenario, stage), extra, cite=False)
         return sorted(before | {v.id for v in g.key_points if v.verdict == "covered"})
+
+    def _coverage_map(self, text: str, stage: Stage, stage_covered: list[str]) -> dict[str, list[str]]:
+        """Every stage's key points covered so far, this turn included: a candidate who gives the whole design
+        up front is credited for every stage it covers (the other stages are graded offline, in one batch)."""
+        others = [s for s in STAGES if s != stage]
+        grades = self.coverage_grader.grade_many([stage_target(self.bank, self.scenario, s) for s in others],
+                                                 [text] * len(others))
+        coverage = {s.value: list(self.state.stage_covered.get(s.value, [])) for s in STAGES}
+        for s, g in zip(others, grades, strict=True):
+            coverage[s.value] = sorted(set(coverage[s.value]) | {v.id for v in g.key_points if v.verdict == "covered"})
+        coverage[stage.value] = list(stage_covered)
+        return coverage
 
     def _stage_done(self, stage: Stage) -> bool:
         return stage_done(self.state.stage_covered.get(stage.value, []),

@@ -127,6 +127,7 @@ class TurnHandlers:
         meta["covered"] = sorted(covered)
         if self.scenario is not None:  # a stage question's grade is its stage coverage: graded once
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
+            meta["coverage"] = self._coverage_map(text, slot.stage, meta["stage_covered"])
         clarification = self._clarification(text, meta) if clarify else None
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
@@ -217,10 +218,9 @@ class TurnHandlers:
                              extra={"question": question})
 
     def _next_slot(self, index: int) -> int | None:
-        stage = self.slots[index].stage
         for j in range(index + 1, len(self.slots)):
-            if self.scenario is not None and self.slots[j].stage == stage and self._stage_done(stage):
-                continue  # the stage is finished: skip its remaining questions
+            if self.scenario is not None and self._stage_done(self.slots[j].stage):
+                continue  # the stage is finished, or the candidate already covered it: nothing to ask there
             return j
         return None
 

@@ -28,14 +28,9 @@ class Slot:
         return self.id.startswith("stage:")
 
 
-def stage_target(scenario: Scenario, stage: Stage) -> RubricItem:
+def stage_target(bank: RubricBank, scenario: Scenario, stage: Stage) -> RubricItem:
     """The scenario's stage as a gradable target (its key points, its opening question)."""
-    part = scenario.stages[stage]
-    return RubricItem.model_construct(
-        id=f"{scenario.id}-{stage.value}", kind="stage", stage=stage, difficulty="medium", question=part.question,
-        trap=None, correct_approach=" ".join(kp.text for kp in part.key_points), key_points=list(part.key_points),
-        red_flags=[], follow_ups=[], hints=[], sources=list(scenario.sources), tags=list(scenario.tags),
-        quick_fire=False)
+    return bank.target(f"stage:{stage.value}", scenario.id)
 
 
 def _filter(items: list[RubricItem], topic: str | None, difficulty: str | None) -> list[RubricItem]:
@@ -58,9 +53,15 @@ def make_plan(bank: RubricBank, mode: str, scenario: str | None, count: int | No
         except KeyError as error:
             raise InterviewError(str(error.args[0])) from None
         slots = []
+        probes = bank.probes.get(sc.id)
         for stage in STAGES:
             slots.append({"id": f"stage:{stage.value}", "stage": stage.value})
-            slots += [{"id": item_id, "stage": stage.value} for item_id in sc.stages[stage].items]
+            if probes is None:  # a scenario without native probes falls back to its bank items
+                slots += [{"id": item_id, "stage": stage.value} for item_id in sc.stages[stage].items]
+                continue
+            slots += [{"id": f"probe:{p.id}", "stage": stage.value} for p in probes.probes.get(stage, [])]
+            slots += [{"id": f"change:{c.id}", "stage": stage.value} for c in probes.constraint_changes
+                      if c.stage == stage]
         return {"mode": mode, "scenario": sc.id, "slots": slots, "seed": seed,
                 "minutes": {s.value: sc.stages[s].minutes for s in STAGES}}
     if scenario is not None:

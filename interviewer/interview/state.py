@@ -72,6 +72,8 @@ def replay(turns: list[Turn]) -> State:
                 slot.repeats += 1
             if turn.kind == "empty":
                 slot.empties += 1
+            if meta.coverage is not None:  # the whole interview's coverage map, as of this turn
+                state.stage_covered.update(meta.coverage)
             if meta.stage_covered is not None:
                 state.stage_covered[stage] = meta.stage_covered
         elif turn.kind == "slot-grade":
