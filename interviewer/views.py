@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import Grade, Turn
+from .models import STAGE_TITLES, Grade, Stage, Turn
 from .prompts import interviewer_templates, render
 
 # Candidate turns made by a button (or the bare word) read better as a short note.
@@ -83,9 +83,16 @@ def status_line(status: dict) -> str:
 def side_panel(status: dict) -> str:
     if status["finished"]:
         return "### Finished\nThe interview is over: see the **Report** tab."
-    lines = [f"### {status['stage_title']}", f"Question {status['question']} of {status['questions']}"]
+    if status["mode"] == "design":
+        lines = [f"### {status['stage_title']}", f"Stage {status.get('stage_number', 1)} of 6"]
+    else:
+        lines = [f"### {status['stage_title']}", f"Question {status['question']} of {status['questions']}"]
     if status["time_left_s"] is not None:
         lines.append(f"Time left in this stage: **{_clock(status['time_left_s'])}**")
+    coverage = status.get("coverage") or {}
+    if coverage:
+        lines.append("Coverage so far:\n" + "\n".join(f"- {STAGE_TITLES[Stage(stage)]}: {got} of {total} points"
+                                                       for stage, (got, total) in coverage.items()))
     return "\n\n".join(lines)
 
 

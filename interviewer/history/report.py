@@ -35,6 +35,8 @@ class StageResult(BaseModel):
     total: int = 0
     minutes_budget: float | None = None
     minutes_spent: float = 0
+    reached: bool = True  # design interviews: False for a stage the candidate never got to or covered
+    covered_earlier: bool = False  # scored from the coverage map: covered in answers to other stages
 
 
 class Report(BaseModel):
@@ -55,16 +57,28 @@ class Report(BaseModel):
     study: list[Citation] = Field(default_factory=list)
     hints_used: int = 0
     llm_fallbacks: int = 0
+    not_reached: list[str] = Field(default_factory=list)  # design interviews: stage titles never reached
+
+    @property
+    def overall_line(self) -> str:
+        """The overall score with what it rests on, as the end message and the report state it."""
+        if self.mode == "design":
+            reached = sum(s.reached for s in self.stages)
+            return f"{self.overall:.1f}/4 over the {reached} of {len(self.stages)} stages reached"
+        return f"{self.overall:.1f}/4 across {self.answered} answered question(s)"
 
     def markdown(self) -> str:
         lines = [f"# Interview report: {self.title}", "",
                  f"Session `{self.session}` · mode {self.mode} · started {self.started} · {self.status}", "",
-                 f"**Overall: {self.overall:.1f} / 4** over {len(self.questions)} questions "
-                 f"({self.answered} answered) · key-point coverage {self.coverage:.0%} · hints used {self.hints_used}", ""]
+                 f"**Overall: {self.overall_line}** · {len(self.questions)} questions ({self.answered} answered) · "
+                 f"key-point coverage {self.coverage:.0%} · hints used {self.hints_used}", ""]
+        if self.not_reached:
+            lines += [f"Not reached: {', '.join(self.not_reached)}.", ""]
         if self.stages:
             lines += ["## Stages", "", "| stage | score | questions | coverage | time (min) |", "|---|---|---|---|---|"]
             for s in self.stages:
-                score = f"{s.score:.1f}" if s.score is not None else "—"
+                score = (f"{s.score:.1f}" + (" (covered earlier)" if s.covered_earlier else "")
+                         if s.score is not None else "not reached" if not s.reached else "—")
                 budget = f" / {s.minutes_budget:g}" if s.minutes_budget else ""
                 cov = f"{s.covered:g}/{s.total}" if s.total else "—"
                 lines.append(f"| {s.title} | {score} | {s.questions} | {cov} | {s.minutes_spent:.1f}{budget} |")
@@ -122,27 +136,54 @@ def build_report(info: SessionInfo, turns: list[Turn], bank: RubricBank) -> Repo
             for c in g.feedback.citations:
                 study.setdefault((c.document, c.section), c)
     stages = []
+    coverage = _coverage_map(turns)
     for stage in STAGES:
         qs = [q for q in questions if q.stage == stage.value]
         spent = sum(float(t.meta.get("seconds", 0)) for t in turns if t.role == "candidate" and t.stage == stage.value)
         budget = info.plan.get("minutes", {}).get(stage.value)
         if not qs and not spent and not budget:
             continue
-        stages.append(StageResult(stage=stage.value, title=STAGE_TITLES[stage],
-                                  score=round(sum(q.score for q in qs) / len(qs), 2) if qs else None,
-                                  questions=len(qs), covered=sum(q.covered for q in qs), total=sum(q.total for q in qs),
-                                  minutes_budget=budget, minutes_spent=round(spent / 60, 1)))
+        result = StageResult(stage=stage.value, title=STAGE_TITLES[stage],
+                             score=round(sum(q.score for q in qs) / len(qs), 2) if qs else None,
+                             questions=len(qs), covered=sum(q.covered for q in qs), total=sum(q.total for q in qs),
+                             minutes_budget=budget, minutes_spent=round(spent / 60, 1))
+        if info.mode == "design" and not qs:
+            target = bank.target(f"stage:{stage.value}", info.scenario)
+            got = set(coverage.get(stage.value, []))
+            weights = {kp.id: kp.weight for kp in target.key_points}
+            share = sum(w for k, w in weights.items() if k in got) / sum(weights.values())
+            result.total, result.covered = len(weights), float(len(got & set(weights)))
+            if share > 0:  # covered in answers to other stages: scored by the scale's bands on coverage
+                result.score, result.covered_earlier = (4.0 if share >= 0.8 else 3.0 if share > 0.5 else 2.0), True
+            else:
+                result.reached = False
+        stages.append(result)
+    reached_scores = [s.score for s in stages if s.score is not None]
     total = sum(q.total for q in questions)
     started = datetime.fromtimestamp(info.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Report(
         session=info.id, mode=info.mode, title=info.title, scenario=info.scenario, status=info.status, started=started,
-        overall=round(sum(q.score for q in questions) / len(questions), 2) if questions else 0.0,
+        overall=(round(sum(reached_scores) / len(reached_scores), 2) if reached_scores else 0.0) if info.mode == "design"
+        else round(sum(q.score for q in questions) / len(questions), 2) if questions else 0.0,
+        not_reached=[s.title for s in stages if not s.reached],
         answered=sum(not q.skipped for q in questions),
         coverage=round(sum(q.covered for q in questions) / total, 3) if total else 0.0,
         questions=questions, stages=stages, traps=[q.question for q in questions if q.fell_into_trap],
         strengths=strengths[:12], gaps=gaps[:12], study=list(study.values())[:12],
         hints_used=sum(1 for t in turns if t.role == "interviewer" and t.kind == "hint"),
         llm_fallbacks=sum(1 for t in turns if t.meta.get("llm_fallback")))
+
+
+def _coverage_map(turns: list[Turn]) -> dict[str, list[str]]:
+    """The last coverage map a candidate turn recorded (design interviews), with each stage's own coverage."""
+    coverage: dict[str, list[str]] = {}
+    for t in turns:
+        if t.role == "candidate":
+            if t.meta.coverage:
+                coverage.update(t.meta.coverage)
+            if t.meta.stage_covered is not None and t.stage:
+                coverage[t.stage] = t.meta.stage_covered
+    return coverage
 
 
 def _question_text(turns: list[Turn], index: int) -> str:

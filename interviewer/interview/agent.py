@@ -137,7 +137,16 @@ class Interview(ConversationalReplies, TurnHandlers):
         return {"session": self.id, "mode": self.mode, "title": self.info.title, "stage": slot.stage.value,
                 "stage_title": STAGE_TITLES[slot.stage], "question": self.state.slot + 1, "questions": len(self.slots),
                 "time_left_s": self.time_left_s(), "finished": self.finished, "interviewer": self.backend,
-                "grader": self.grader.name, "last_grade": self.state.last_grade}
+                "grader": self.grader.name, "last_grade": self.state.last_grade,
+                "stage_number": STAGES.index(slot.stage) + 1, "coverage": self.coverage()}
+
+    def coverage(self) -> dict[str, tuple[int, int]]:
+        """Design interviews: per stage, (key points covered so far, key points), from the coverage map."""
+        if self.scenario is None:
+            return {}
+        return {s.value: (len(set(self.state.stage_covered.get(s.value, []))
+                              & {kp.id for kp in self.scenario.stages[s].key_points}),
+                          len(self.scenario.stages[s].key_points)) for s in STAGES}
 
     def target(self, slot: Slot) -> RubricItem:
         return self.bank.target(slot.id, self.scenario.id if self.scenario else None)

@@ -235,8 +235,7 @@ class TurnHandlers:
 
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
         report = self.report()
-        message = render(templates().end_early if early else templates().end, score=f"{report.overall:.1f}",
-                         questions=report.answered)
+        message = render(templates().end_early if early else templates().end, overall=report.overall_line)
         yield from self._say("end", f"{prefix} {message}".strip())
         self.store.set_status(self.id, "ended")
         self.info = self.info.model_copy(update={"status": "ended"})
