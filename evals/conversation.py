@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -108,7 +109,8 @@ def main(scripts: Path = SCRIPTS, out: Path = OUT, judgments: Path | None = None
         home = os.environ.get("INTERVIEWER_HOME") or tempfile.mkdtemp(prefix="conversation-")
         subprocess.run([sys.executable, "-m", "interviewer.cli", "index"], check=True, capture_output=True,
                        env={**os.environ, "INTERVIEWER_HOME": home})
-        runs = [run_script(p, home) for p in sorted(scripts.glob("*.json"))]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # each script is its own CLI process
+            runs = list(pool.map(lambda p: run_script(p, home), sorted(scripts.glob("*.json"))))
         transcripts.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in runs), encoding="utf-8")
     runs = [json.loads(line) for line in transcripts.read_text(encoding="utf-8").splitlines() if line.strip()]
     results = {r["script"]: checks(r) for r in runs}

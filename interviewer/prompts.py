@@ -69,6 +69,7 @@ class Replies(_Spec):
     small_talk: str
     off_topic: str
     other_language: str
+    again: list[str] = Field(min_length=1)
     clarification_parts_assume: str
 
 

@@ -177,6 +177,10 @@ class Interview(ConversationalReplies, TurnHandlers):
             turn_kind = "repeat"
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
+        handler = self._handler(turn_kind)
+        yield from handler(text, slot, meta)
+
+    def _handler(self, kind: str):
         handler = {
             "empty": self._on_empty, "repeat": self._on_repeat, "end": self._on_end, "skip": self._on_skip,
             "hint-request": self._on_hint, "clarifying-question": self._on_clarifying, "answer": self._on_answer,
@@ -184,10 +188,10 @@ class Interview(ConversationalReplies, TurnHandlers):
             "thinking-pause": self._on_pause, "progress-question": self._on_progress,
             "what-would-you-do": self._on_own_approach, "pushback": self._on_pushback, "dont-know": self._on_dont_know,
             "small-talk": self._on_small_talk, "off-topic": self._on_off_topic, "other-language": self._on_other_language,
-        }.get(turn_kind)
+        }.get(kind)
         if handler is None:
-            raise InterviewError(f"Unknown turn kind '{turn_kind}'.")
-        yield from handler(text, slot, meta)
+            raise InterviewError(f"Unknown turn kind '{kind}'.")
+        return handler
 
     def report(self) -> Report:
         return build_report(self.info, self.turns, self.bank)
@@ -237,6 +241,16 @@ class Interview(ConversationalReplies, TurnHandlers):
         coverage[stage.value] = list(stage_covered)
         return coverage
 
+    def _said(self) -> set[str]:
+        """Every interviewer message of this interview so far, as written."""
+        return {t.text for t in self.turns if t.role == "interviewer"}
+
+    def _unsaid(self, options: list[str]) -> str:
+        """The first of `options` (in seeded order) not said yet in this interview; the last resort is the first."""
+        said = self._said()
+        order = self.rng.sample(options, len(options))
+        return next((o for o in order if o not in said), order[0])
+
     def _stage_done(self, stage: Stage) -> bool:
         return stage_done(self.state.stage_covered.get(stage.value, []),
                           [kp.id for kp in self.scenario.stages[stage].key_points],
@@ -270,6 +284,9 @@ class Interview(ConversationalReplies, TurnHandlers):
             if leak is not None:  # an authored text too close to a key point: say something generic instead
                 meta["leak_blocked"] = leak
                 text = allowed[0] if allowed else render(templates().follow_up_generic["any"][0])
+        said = self._said()
+        if text in said:  # never the same message twice, word for word
+            text = next((f"{lead} {text}" for lead in templates().replies.again if f"{lead} {text}" not in said), text)
         if self.phraser.rewords and kind != "notice":
             parts: list[str] = []
             try:

@@ -99,7 +99,7 @@ class TurnHandlers:
         meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(sims), 3),
                      "facts": [f.id for f in facts] if len(facts) > 1 else None})
         if not facts:
-            return render(self.rng.choice(t.clarification_assume))
+            return self._unsaid([render(option) for option in t.clarification_assume])
         message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) for f in facts)
         return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
 
@@ -157,7 +157,8 @@ class TurnHandlers:
     def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState) -> Iterator[Event]:
         """Probe `kp` without naming it: the authored follow-up closest to it, else a stage template."""
         secrets = self._secrets(self.state.slot)
-        candidates = [q for q in target.follow_ups if q not in ss.used_questions]
+        said = self._said()
+        candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in said]
         authored = None
         if candidates:
             vectors = embed([kp.text] + candidates)
@@ -168,7 +169,10 @@ class TurnHandlers:
                     break
         if authored is None:
             options = templates().follow_up_generic[slot.stage.value] + templates().follow_up_generic["any"]
-            fresh = [o for o in options if o not in ss.used_questions] or options
+            fresh = [o for o in options if o not in ss.used_questions and render(o) not in said]
+            if not fresh:  # every probe we have was asked already: move on rather than repeat one
+                yield from self._close_and_advance(skipped=False)
+                return
             authored = message = render(fresh[0])
         else:
             message = authored

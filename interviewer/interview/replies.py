@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from ..models import STAGES, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
+from .acts import kind_for
 from .handlers import Event
 from .plan import Slot
 
@@ -98,8 +99,19 @@ class ConversationalReplies:
         yield from self._say("reply", render(templates().replies.off_topic, question=question), allowed=[question])
 
     def _on_other_language(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """Ask once to continue in English; after that, take the turn for what else it does."""
+        asked = any(t.role == "candidate" and t.kind == "other-language" for t in self.turns)
+        acts = [a for a in (meta.get("acts") or []) if a != "other-language"]
+        if asked and acts:
+            kind = kind_for(acts, text)
+            handler = self._handler(kind)
+            yield from handler(text, slot, meta)
+            return
         yield self._record_move(text, slot, "other-language", meta)
-        yield from self._say("reply", templates().replies.other_language)
+        message = templates().replies.other_language
+        if "clarifying-question" in acts and self.scenario is not None:
+            message = f"{self._clarification(text, meta)} {message}"
+        yield from self._say("reply", message)
 
     def _hints(self, slot: Slot) -> list[str]:
         hints = list(self.target(slot).hints)
