@@ -81,3 +81,34 @@ def test_content_with_a_question_is_graded_and_the_question_answered_without_a_p
                      "What's the peak QPS we need to handle?")
     assert out[0].kind == "answer" and len(grader.history) == 1
     assert out[-1].kind == "clarification" and "40,000" in out[-1].text
+
+
+def test_no_message_is_repeated_word_for_word(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    for text in ["give me a sec", "give me a sec", "Do we support TV apps?", "Do we support TV apps?",
+                 "It should be good.", "It should be good and fast.", "It should be good, fast and cheap."]:
+        iv.respond(text)
+    said = [t.text for t in iv.turns if t.role == "interviewer"]
+    assert len(said) == len(set(said))
+
+
+def test_another_language_is_raised_once_then_the_turn_is_taken_for_what_it_does(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3)
+    first = iv.respond("Hola, ¿cuántos usuarios activos diarios tiene la plataforma?")
+    assert first[0].kind == "other-language" and "English" in first[-1].text
+    second = iv.respond("Quisiera saber cuál es el presupuesto de latencia y cuántas peticiones por segundo hay.")
+    assert second[0].kind != "other-language" and "English" not in second[-1].text
+
+
+def test_a_whole_design_up_front_is_credited_for_the_stages_it_covers(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3)
+    design = ("Goal: long-term watch time and 7-day retention, not clicks. Framing: rank candidate videos per user "
+              "from implicit feedback, with retrieval and a ranking stage; the ranker predicts watch time. "
+              "Data: positives are videos watched past half their length, negatives skipped impressions; log "
+              "impressions with position and the served features; split by time. Modelling: popular videos as a "
+              "baseline, a two-tower model for retrieval, a deep ranker. Serving: approximate nearest neighbours, a "
+              "feature store, cached user embeddings, within the 200 ms budget. Monitoring: watch time in A/B tests, "
+              "feature drift, retraining daily.")
+    iv.respond(design)
+    covered = {stage: got for stage, (got, _) in iv.coverage().items()}
+    assert sum(got > 0 for stage, got in covered.items() if stage != "clarify") >= 3  # later stages credited too
