@@ -112,3 +112,16 @@ def test_a_whole_design_up_front_is_credited_for_the_stages_it_covers(indexed_ho
     iv.respond(design)
     covered = {stage: got for stage, (got, _) in iv.coverage().items()}
     assert sum(got > 0 for stage, got in covered.items() if stage != "clarify") >= 3  # later stages credited too
+
+
+def test_a_question_about_a_term_explains_that_term_not_the_current_stage(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("Sorry, what do you mean by framing?")
+    assert out[0].kind == "meaning-question" and "By framing I mean" in out[-1].text
+
+
+def test_a_rhetorical_question_inside_an_answer_gets_no_assumption_request(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("I'd predict whether the user clicks, as a classification, and sort videos by it. Maybe also "
+                     "predict how long they watch, would that be better than clicks alone?")
+    assert out[0].kind == "answer" and all(t.kind != "clarification" for t in out)

@@ -19,7 +19,7 @@ from importlib import resources
 import numpy as np
 
 from ..corpus.embeddings import DIMENSION, embed
-from ..models import CandidateKind
+from ..models import CandidateKind, Stage
 from ..text import STOPWORDS, split_sentences, words
 
 ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "thinking-pause", "progress-question",
@@ -154,10 +154,30 @@ def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
     return [a for a in ACTS if a in chosen]
 
 
+_CHECK_IN = re.compile(r"(make sense|right direction|on the right track|is that (ok|okay|fine|right|enough)|right\?|ok\?|"
+                       r"okay\?|sound good|you know\?|agree\?)\s*$", re.I)
+
+
 def _asks_after_content(text: str) -> bool:
-    """Content first, then a sentence that asks the interviewer something (ends with a question mark)."""
+    """Content, and a sentence that asks the interviewer something (a question mark, not a check-in such as
+    "does that make sense?")."""
     sentences = split_sentences(text)
-    return len(sentences) >= 2 and sentences[-1].rstrip().endswith("?") and len(" ".join(sentences[:-1]).split()) >= 6
+    asking = [s for s in sentences if s.rstrip().endswith("?") and len(s.split()) >= 4 and not _CHECK_IN.search(s)]
+    content = [s for s in sentences if not s.rstrip().endswith("?")]
+    return bool(asking) and len(" ".join(content).split()) >= 6
+
+
+_STAGE_WORDS = [(Stage.framing, r"fram"), (Stage.clarify, r"requirement|clarif"), (Stage.data, r"\bdata\b"),
+                (Stage.modeling, r"model|feature"), (Stage.serving, r"serv|deploy|production"),
+                (Stage.monitoring, r"monitor|iterat")]
+
+
+def stage_named(text: str) -> Stage | None:
+    """The framework stage a question about meaning names ("what do you mean by framing?"), if any."""
+    for stage, pattern in _STAGE_WORDS:
+        if re.search(pattern, text, re.I):
+            return stage
+    return None
 
 
 def acts_of(text: str, model: dict | None = None) -> list[str]:

@@ -251,9 +251,24 @@ class Interview(ConversationalReplies, TurnHandlers):
         order = self.rng.sample(options, len(options))
         return next((o for o in order if o not in said), order[0])
 
+    def _share(self, stage: Stage, covered) -> float:
+        points = self.scenario.stages[stage].key_points
+        return sum(kp.weight for kp in points if kp.id in set(covered)) / sum(kp.weight for kp in points)
+
+    def _moved_ahead(self, stage: Stage, coverage: dict[str, list[str]]) -> bool:
+        """Whether this turn's content is about later stages rather than this one: it covers more of the
+        later stages than of the current one (the candidate drives; the interviewer follows)."""
+        if not coverage:
+            return False
+        later = [s for s in STAGES[STAGES.index(stage) + 1:]]
+        before = self.state.stage_covered
+        gained = {s: self._share(s, coverage.get(s.value, [])) - self._share(s, before.get(s.value, [])) for s in later}
+        return sum(g >= 0.25 for g in gained.values()) >= 2 and max(gained.values(), default=0) > \
+            self._share(stage, coverage.get(stage.value, [])) - self._share(stage, before.get(stage.value, []))
+
     def _stage_done(self, stage: Stage) -> bool:
-        return stage_done(self.state.stage_covered.get(stage.value, []),
-                          [kp.id for kp in self.scenario.stages[stage].key_points],
+        points = self.scenario.stages[stage].key_points
+        return stage_done(self.state.stage_covered.get(stage.value, []), {kp.id: kp.weight for kp in points},
                           self.state.seconds.get(stage.value, 0.0), self.stage_budget_s(stage))
 
     def _secrets(self, index: int) -> list[str]:

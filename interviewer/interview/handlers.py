@@ -129,14 +129,17 @@ class TurnHandlers:
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
             meta["coverage"] = self._coverage_map(text, slot.stage, meta["stage_covered"])
         clarification = self._clarification(text, meta) if clarify else None
+        if clarification is not None and not meta.get("fact"):
+            clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
+        ahead = self._moved_ahead(slot.stage, meta.get("coverage") or {})
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
         limit = MAX_FOLLOW_UPS[self.mode]
         if clarification is not None:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
-        if self.scenario is not None and self._stage_done(slot.stage):
-            yield from self._close_and_advance(skipped=False)
+        if self.scenario is not None and (self._stage_done(slot.stage) or ahead):
+            yield from self._close_and_advance(skipped=False)  # done here, or the candidate has moved ahead
             return
         if clarification is not None:
             return

@@ -21,9 +21,13 @@ def charge(text: str, now: float, last_interviewer_at: float | None) -> float:
     return max(min(max(gap, 0.0), MAX_GAP_S), spoken)
 
 
-def stage_done(covered: Iterable[str], key_points: Iterable[str], spent_s: float, budget_s: float | None) -> bool:
-    """A stage is done when every one of its key points is covered or its time budget is spent."""
-    if set(covered) >= set(key_points):
+DONE_AT = 0.8  # a stage is done when this share of its key points' weight is covered
+
+
+def stage_done(covered: Iterable[str], weights: dict[str, float], spent_s: float, budget_s: float | None) -> bool:
+    """A stage is done when most of its key points (by weight) are covered, or its time budget is spent."""
+    got = set(covered)
+    if sum(w for k, w in weights.items() if k in got) >= DONE_AT * sum(weights.values()):
         return True
     return budget_s is not None and spent_s >= budget_s
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from ..models import STAGES, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import kind_for
+from .acts import kind_for, stage_named
 from .handlers import Event
 from .plan import Slot
 
@@ -39,8 +39,9 @@ class ConversationalReplies:
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "meaning-question", meta)
         r = templates().replies
-        if self.scenario is not None and slot.is_stage:
-            message = r.meaning[slot.stage]
+        named = stage_named(text)
+        if self.scenario is not None and (slot.is_stage or named):
+            message = r.meaning[named or slot.stage]
         else:
             question = self._question_in_play()
             yield from self._say("reply", render(r.meaning_quiz, question=question), allowed=[question])
