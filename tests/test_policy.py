@@ -122,6 +122,6 @@ def test_a_question_about_a_term_explains_that_term_not_the_current_stage(indexe
 
 def test_a_rhetorical_question_inside_an_answer_gets_no_assumption_request(indexed_home):
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
-    out = iv.respond("I'd predict whether the user clicks, as a classification, and sort videos by it. Maybe also "
-                     "predict how long they watch, would that be better than clicks alone?")
+    out = iv.respond("I'd start with logistic regression, then gradient-boosted trees over user and video "
+                     "features. Would a deeper network be worth it later, once that works?")
     assert out[0].kind == "answer" and all(t.kind != "clarification" for t in out)
