@@ -83,7 +83,12 @@ _CUES = [re.compile(pattern, re.I) for pattern in CUES.values()]
 _GATES = {"meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
                                          r"what kind of|which (one|kind|part|aspect)|referring|clarify what|by \w+ you|"
                                          r"\bby ['\"]?\w+['\"]?,? do|what is meant|not sure what you", re.I),
-          "what-would-you-do": re.compile(r"\byou\b|\byour\b|answer|right way|correct|expected|looking for", re.I)}
+          "what-would-you-do": re.compile(r"\byou\b|\byour\b|answer|right way|correct|expected|looking for", re.I),
+          "pushback": re.compile(r"already|covered|disagree|don'?t (think|see|agree|need)|not (relevant|needed|necessary|"
+                                 r"important|sure (that|this|it))|irrelevant|out of scope|doesn'?t matter|i (said|mentioned|"
+                                 r"answered)|overkill|why would|no need|isn'?t (relevant|needed|necessary)|wrong|"
+                                 r"unnecessary|pointless|fine as (is|it is)|push back|not convinced|over-?engineer|"
+                                 r"premature|that'?s not|would(n'?t| not)", re.I)}
 FORM_FEATURES = ("question_mark", "questions", "log_words", "non_ascii", "english", "question_start", "sentences",
                  "digits", "bullets", *(f"cue_{name}" for name in CUES))
 
