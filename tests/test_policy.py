@@ -125,3 +125,9 @@ def test_a_rhetorical_question_inside_an_answer_gets_no_assumption_request(index
     out = iv.respond("I'd start with logistic regression, then gradient-boosted trees over user and video "
                      "features. Would a deeper network be worth it later, once that works?")
     assert out[0].kind == "answer" and all(t.kind != "clarification" for t in out)
+
+
+def test_nothing_more_to_ask_moves_on(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("Nothing more to ask, the assumptions above are fine.")
+    assert out[0].kind == "skip" and iv.current.id != "stage:clarify"

@@ -50,6 +50,9 @@ _COMMANDS = (
     ("hint-request", re.compile(r"(can i (get|have)|could i (get|have)|give me|i need|any|may i have)? ?(a |some )?"
                                 r"(hint|clue)s?( please)?|i'?m stuck|help( me)?")),
 )
+# "Nothing more from me", "no more questions": the candidate is done with this part (a short turn only).
+_NOTHING_MORE = re.compile(r"\bnothing (more|else|further)\b|\bno (more|other|further) questions\b|"
+                           r"\b(that'?s|that is) (all|it) (from me|for this|i have)\b|\bnothing to add\b", re.I)
 _QUESTION_START = re.compile(r"^\W*(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why|"
                              r"may|am|any|have|has)\b", re.I)
 _ENGLISH = STOPWORDS | {"i", "a", "is", "it", "so", "we", "ok", "okay", "yes", "no", "hi", "hello", "thanks", "sorry",
@@ -194,7 +197,10 @@ def acts_of(text: str, model: dict | None = None) -> list[str]:
     for act, command in _COMMANDS:
         if command.fullmatch(low):
             return [act]
-    return decide(text, probabilities([text], model)[0], model)
+    acts = decide(text, probabilities([text], model)[0], model)
+    if _NOTHING_MORE.search(text) and len(text.split()) < CONTENT_WORDS and "sign-off" not in acts:
+        return ["skip-request"]
+    return acts
 
 
 def kind_for(acts: list[str], text: str = "") -> CandidateKind:
