@@ -5,6 +5,7 @@
     python -m evals injection [--grader semantic]  # attacks on the grader, and benign answers
     python -m evals selfplay [--out D]             # scripted personas through the offline interviewer
     python -m evals fit [--cv-only]                # refit the offline grader's scorer
+    python -m evals heldout [--out D]              # the grader with the blind writer held out
     python -m evals bench [--out docs/BENCHMARKS.md] [--only grader,interview]
 
 Each suite is a module of its own; this file only maps options onto them. Suites use the package's
@@ -88,12 +89,21 @@ def selfplay(scenarios: str = typer.Option("video-recommendation,fraud-detection
 
 @app.command()
 def fit(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "semantic_scorer.json", help="Scorer file."),
-        version: str = typer.Option("2", help="Version written into the scorer file."),
+        version: str = typer.Option("4", help="Version written into the scorer file."),
         cv_only: bool = typer.Option(False, "--cv-only", help="Print the cross-validated figures and stop.")) -> None:
     """Refit the offline grader's scorer on the development sets."""
     from evals import fit_scorer as suite
 
     raise typer.Exit(suite.main(out=out, version=version, cv_only=cv_only))
+
+
+@app.command()
+def heldout(out: Path = typer.Option(HERE / "reports" / "grading-heldout", help="Folder for report.md."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The offline grader with the blind writer held out (fit on mlsd-dev and one writer, test the other)."""
+    from evals import heldout as suite
+
+    raise typer.Exit(suite.main(out=out, as_json=as_json, command=_command()))
 
 
 @app.command()
