@@ -31,6 +31,9 @@ LABELS = ("missing", "partial", "covered")
 POINT_C = 0.3
 CUTS = (0.3, 0.6)  # expected credit from which a point is partial, covered (from a 6-point grid; see GRADING.md)
 WRITERS = ("writer:C", "writer:D")
+# What the verdict model sees: every per-point measure that padding (praise, filler, irrelevant text) cannot
+# move upward; the answer's length, mean similarity and list-likeness were tried and let padding raise a verdict.
+VERDICT_FEATURES = [f for f in POINT_FEATURES if f not in ("length", "answer_kp_mean", "list_like", "second")]
 
 
 def implied_verdicts(row, t) -> dict[str, str]:
@@ -64,10 +67,11 @@ def fit_verdicts(pairs, scorer: dict) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     X, y = point_design(pairs)
+    X = X[:, [POINT_FEATURES.index(f) for f in VERDICT_FEATURES]]
     mean, scale = X.mean(axis=0), np.maximum(X.std(axis=0), 1e-3)
     lr = LogisticRegression(C=POINT_C, max_iter=3000).fit((X - mean) / scale, y)
     assert list(lr.classes_) == [0, 1, 2], lr.classes_
-    model = {"features": POINT_FEATURES, "labels": list(LABELS), "mean": mean.round(6).tolist(),
+    model = {"features": VERDICT_FEATURES, "labels": list(LABELS), "mean": mean.round(6).tolist(),
              "scale": scale.round(6).tolist(), "coef": lr.coef_.round(6).tolist(),
              "intercept": lr.intercept_.round(6).tolist(), "cuts": list(CUTS)}
     return {**scorer, "verdict_model": model}

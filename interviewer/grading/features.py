@@ -41,7 +41,8 @@ CORRECTION_CUES = re.compile(
 # to the item's own anchors (what the reference answer and a bare restatement of the question score against
 # the point), so that a point whose wording sits close to the question does not look covered by any answer.
 POINT_FEATURES = ["best", "whole", "second", "rank", "margin_others", "anchored", "over_question", "lex_answer",
-                  "lex_unit", "flip", "retracted", "answer_kp_mean", "length", "n_points", "unit_length", "list_like"]
+                  "lex_unit", "flip", "retracted", "answer_kp_mean", "length", "n_points", "unit_length", "list_like",
+                  "local_negation"]
 NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|without|cannot|isn't|aren't|wasn't|don't|doesn't|"
                       r"didn't|won't|wouldn't|can't|shouldn't|needn't|hardly)\b|n't\b", re.I)
 CLAUSE_SPLIT = re.compile(r"[;:,]|\s[-\u2013\u2014]\s|\s->\s")
@@ -71,7 +72,7 @@ class Units:
 
 
 def split_units(text: str) -> Units:
-    sentences = list(dict.fromkeys(split_sentences(text)))  # a repeated sentence counts once
+    sentences = list(dict.fromkeys(split_sentences(text)))  # a repeated sentence counts once (`distinct_text`)
     units, owner = list(sentences), list(range(len(sentences)))
     for i, sentence in enumerate(sentences):
         if len(sentence.split()) > 12:
@@ -94,12 +95,16 @@ def split_units(text: str) -> Units:
     return Units(units or [text], retracted if units else np.zeros(1, dtype=bool))
 
 
+def distinct_text(text: str) -> str:
+    """The answer as its distinct sentences, one a line: a pasted repeat neither dilutes nor adds to it."""
+    return "\n".join(dict.fromkeys(split_sentences(text))) or text
+
+
 def embed_answers(texts: list[str]) -> list[tuple[Units, np.ndarray, np.ndarray]]:
     """Split every answer and embed all of their units (and the whole answers) in one batch."""
+    texts = [distinct_text(t) for t in texts]
     split = [split_units(t) for t in texts]
-    # the whole answer as its distinct sentences: a pasted repeat neither dilutes nor adds to it
-    wholes = [" ".join(dict.fromkeys(split_sentences(t))) or t for t in texts]
-    flat = [s for t, sp in zip(wholes, split, strict=True) for s in (t, *sp.units)]
+    flat = [s for t, sp in zip(texts, split, strict=True) for s in (t, *sp.units)]
     vectors = embed(flat) if flat else np.zeros((0, DIMENSION), dtype=np.float32)
     out, at = [], 0
     for sp in split:
@@ -147,6 +152,7 @@ class Measure:
 def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None = None) -> Measure:
     vec = target_vectors(t)
     sp, whole, unit_vecs = answer or embed_answers([text])[0]
+    text = distinct_text(text)
     units, kept = sp.units, ~sp.retracted
     sims = unit_vecs @ vec.points.T  # units x points
     live = np.where(kept[:, None], sims, sims - 0.15)  # a retracted sentence still counts, for less
@@ -223,7 +229,48 @@ def verdict_coverage(t: GradingTarget, point_features: np.ndarray, scorer: dict)
     if model is None:
         return 0.0
     weights = np.array([kp.weight for kp in t.key_points])
-    return float((expected_credit(point_probabilities(point_features, model)) * weights).sum() / weights.sum())
+    return float((expected_credit(point_probabilities(point_features, model, POINT_FEATURES)) * weights).sum() / weights.sum())
+
+
+_NEGATOR = re.compile(r"^(not|never|no|without|cannot|nor|instead|rather)$|n't$")
+
+
+def negates_point(unit: str, point: str) -> bool:
+    """The unit puts a negation right before the point's own words ("I would not bother making training and
+    serving share ...") while the point itself asserts."""
+    if _negated(point):
+        return False
+    wanted = content_words(point)
+    tokens = re.findall(r"[a-z0-9']+", unit.lower())
+    return any(_NEGATOR.search(tok) and any(w[:6] in wanted for w in tokens[i + 1:i + 6] if len(w) > 2)
+               for i, tok in enumerate(tokens))
+
+
+def term_list(unit: str) -> bool:
+    """A bare list of terms: five or more comma-separated parts, all but one of three words or fewer."""
+    parts = [p for p in re.split(r"[,;/]", unit) if p.strip()]
+    return len(parts) >= 5 and sum(len(p.split()) <= 3 for p in parts) >= len(parts) - 1
+
+
+_CONTRAST = re.compile(r"\b(instead|rather|but|only|just|alone|unless|until|enough|sufficient|without)\b", re.I)
+
+
+def plainly_negates(unit: str, point: str) -> bool:
+    """A stricter `negates_point`: "not" / "never" / "n't" followed closely by two of the point's own words,
+    with no contrast in the unit ("not X but Y", "X alone is not enough" can still make the point)."""
+    if _negated(point) or _CONTRAST.search(unit):
+        return False
+    wanted = content_words(point)
+    tokens = re.findall(r"[a-z0-9']+", unit.lower())
+    return any(re.search(r"^(not|never)$|n't$", tok) and
+               sum(w[:6] in wanted for w in tokens[i + 1:i + 8] if len(w) > 2) >= 2 for i, tok in enumerate(tokens))
+
+
+def list_share(text: str) -> float:
+    """The share of the answer's words that sit in bare term lists (`term_list`)."""
+    sentences = split_sentences(distinct_text(text))
+    total = sum(len(s.split()) for s in sentences) or 1
+    return sum(len(s.split()) for s in sentences if term_list(s)) / total
 
 
 def unit_length(unit: str) -> float:
@@ -259,7 +306,7 @@ def _point_features(t: GradingTarget, vec: TargetVectors, sims: np.ndarray, live
                      len(kp_words & unit_words) / max(1, len(kp_words)),
                      float(_negated(units[best[j]]) != _negated(kp.text)), float(retracted[best[j]]),
                      float(top.mean()), math.log1p(n_words) / math.log(200), math.log(k + 1),
-                     unit_length(units[best[j]]), list_like])
+                     unit_length(units[best[j]]), list_like, float(negates_point(units[best[j]], kp.text))])
     return np.array(rows, dtype=float).reshape(k, len(POINT_FEATURES))
 
 

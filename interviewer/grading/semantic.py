@@ -13,7 +13,8 @@ import numpy as np
 
 from ..config import Settings, get_settings
 from ..models import Feedback, Grade, KeyPointVerdict
-from .features import NO_EVIDENCE_AT, Measure, embed_answers, features_for, prefetch
+from .features import (NO_EVIDENCE_AT, POINT_FEATURES, Measure, embed_answers, features_for, list_share, plainly_negates,
+                       prefetch, term_list)
 from .feedback import finish
 from .guard import clean_answer
 from .rules import INJECTION_WARNING, band, coverage_of, empty_grade, is_gradable, verdict_score
@@ -27,19 +28,27 @@ BACKEND = "semantic"
 EVIDENCE_AT = 0.40
 REVIEW_POINT_P = 0.5  # a key point whose verdict is this unsure, and whose other reading changes the band
 REVIEW_TRAP_BAND = 0.1  # a trap probability this close to the threshold
+# The scale gives a bare list of terms 0: in an answer that is mostly term lists, a list earns no point.
+TERM_LIST_SHARE = 0.5
+NEGATED_NOTE = "its best sentence negates it"
 
 
 def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[KeyPointVerdict], np.ndarray | None]:
     model = scorer.get("verdict_model")
     if model is not None and m.point_features is not None:
-        probs = point_probabilities(m.point_features, model)
+        probs = point_probabilities(m.point_features, model, POINT_FEATURES)
         labels = decide(probs, model)
     else:  # a scorer file from before the verdict model: thresholds on the best similarity
         probs = None
         labels = ["covered" if s >= scorer["covered_at"] else "partial" if s >= scorer["partial_at"] else "missing"
                   for s in m.point_sims]
+    listy = list_share(clean.text) >= TERM_LIST_SHARE
     verdicts = []
     for j, (kp, sim, evidence) in enumerate(zip(t.key_points, m.point_sims, m.point_evidence, strict=True)):
+        if listy and term_list(evidence):
+            labels[j] = "missing"
+        elif labels[j] == "covered" and plainly_negates(evidence, kp.text):
+            labels[j] = "partial"  # "I would not ..." before the point's own words: at most partial, and reviewed
         supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
         quote = evidence if labels[j] != "missing" and supported and evidence in clean.original else ""
         verdicts.append(KeyPointVerdict(id=kp.id, text=kp.text, verdict=labels[j], similarity=round(float(sim), 3),
@@ -65,6 +74,9 @@ def _review(t: GradingTarget, verdicts: list[KeyPointVerdict], probs: np.ndarray
         reasons.append(f"the trap verdict is borderline (p = {trap_p:.2f})")
     if any(v.verdict == "covered" and not v.evidence for v in verdicts):
         reasons.append("a point judged covered has no sentence that says it on its own")
+    negated = [v for v in verdicts if v.verdict == "partial" and v.evidence and plainly_negates(v.evidence, v.text)]
+    if negated:
+        reasons.append(f"key point “{negated[0].text.strip()[:60]}”: {NEGATED_NOTE}")
     return "; ".join(reasons[:3])
 
 

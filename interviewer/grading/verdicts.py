@@ -10,8 +10,11 @@ import numpy as np
 LABELS = ("missing", "partial", "covered")
 
 
-def point_probabilities(point_features: np.ndarray, model: dict) -> np.ndarray:
-    """Key points x LABELS probabilities."""
+def point_probabilities(point_features: np.ndarray, model: dict, names: list[str] | None = None) -> np.ndarray:
+    """Key points x LABELS probabilities; `names` are the columns of `point_features` (the model uses those
+    of its own `features`)."""
+    if names is not None:
+        point_features = point_features[:, [names.index(f) for f in model["features"]]]
     z = (point_features - np.array(model["mean"])) / np.array(model["scale"])
     logits = z @ np.array(model["coef"]).T + np.array(model["intercept"])
     logits -= logits.max(axis=1, keepdims=True)
