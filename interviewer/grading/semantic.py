@@ -26,8 +26,11 @@ BACKEND = "semantic"
 # A quote supports its key point only when the quoted sentence itself is this similar to the point (not
 # only the whole answer): otherwise the verdict stands without a quote and the grade asks for review.
 EVIDENCE_AT = 0.40
-REVIEW_POINT_P = 0.5  # a key point whose verdict is this unsure, and whose other reading changes the band
-REVIEW_TRAP_BAND = 0.1  # a trap probability this close to the threshold
+REVIEW_POINT_P = 0.45  # a key point whose verdict is this unsure, and whose other reading changes the band
+REVIEW_TRAP_BAND = 0.05  # a trap probability this close to the threshold
+# A trap verdict needs a sentence that resembles the trap: the trap model alone also fires on answers that
+# cover nothing ("a simple baseline and careful monitoring"); under 5 % of the gold trap answers fall below it.
+TRAP_EVIDENCE_AT = 0.30
 # The scale gives a bare list of terms 0: in an answer that is mostly term lists, a list earns no point.
 TERM_LIST_SHARE = 0.5
 NEGATED_NOTE = "its best sentence negates it"
@@ -91,7 +94,7 @@ def grade_measured(t: GradingTarget, clean, m: Measure, scorer: dict) -> Grade:
     fell, trap_p, trap_evidence = None, None, ""
     if t.trap and "trap_model" in scorer:
         trap_p = m.trap_probability(scorer)
-        fell = trap_p >= scorer["trap_model"]["threshold"]
+        fell = trap_p >= scorer["trap_model"]["threshold"] and m.features.get("trap_sim", 1.0) >= TRAP_EVIDENCE_AT
         trap_evidence = m.trap_evidence() if fell else ""
     score = verdict_score(verdicts, t, fell_into_trap=bool(fell), injected=clean.injection)
     if not t.rubric and not clean.injection:
