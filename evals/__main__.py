@@ -7,6 +7,7 @@
     python -m evals conversation [--judgments F]   # blind candidate scripts through the CLI, judged
     python -m evals fit [--cv-only]                # refit the offline grader's scorer
     python -m evals fit-acts                       # refit the dialogue-act model (held-out writer report)
+    python -m evals heldout [--out D]              # the grader with the blind writer held out
     python -m evals bench [--out docs/BENCHMARKS.md] [--only grader,interview]
 
 Each suite is a module of its own; this file only maps options onto them. Suites use the package's
@@ -90,7 +91,7 @@ def selfplay(scenarios: str = typer.Option("video-recommendation,fraud-detection
 
 @app.command()
 def fit(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "semantic_scorer.json", help="Scorer file."),
-        version: str = typer.Option("2", help="Version written into the scorer file."),
+        version: str = typer.Option("4", help="Version written into the scorer file."),
         cv_only: bool = typer.Option(False, "--cv-only", help="Print the cross-validated figures and stop.")) -> None:
     """Refit the offline grader's scorer on the development sets."""
     from evals import fit_scorer as suite
@@ -116,6 +117,15 @@ def fit_acts(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "ac
     from evals import fit_acts as suite
 
     raise typer.Exit(suite.main(out=out, report=report))
+
+
+@app.command()
+def heldout(out: Path = typer.Option(HERE / "reports" / "grading-heldout", help="Folder for report.md."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The offline grader with the blind writer held out (fit on mlsd-dev and one writer, test the other)."""
+    from evals import heldout as suite
+
+    raise typer.Exit(suite.main(out=out, as_json=as_json, command=_command()))
 
 
 @app.command()

@@ -2,18 +2,20 @@
 
     python -m evals fit [--out interviewer/data/semantic_scorer.json] [--cv-only]
 
-Features come from the grader's own measurements (`interviewer.grading.features.measure_many`, all answers
-embedded in large batches). Two models are fitted, each a ridge regression on standardised
-features followed by an isotonic (monotone) calibration to the normalised gold score:
+Features come from the grader's own measurements (`interviewer.grading.measure_many`, all answers
+embedded in large batches). What is fitted (version 4):
 
-- `rubric`: targets with written key points and a trap (the ML-system-design answers);
-- `reference`: bare references (Mohler and SAF), each data set weighted equally.
+- `verdict_model` (`evals/heldout.py`): covered / partial / missing per answer and key point, a
+  multinomial logistic model on `POINT_FEATURES`, fitted on the blind set's per-key-point gold verdicts;
+- `trap_model`: a logistic model on answer-level trap features (the verdict model's expected coverage
+  among them), fitted on the gold trap verdicts of mlsd-dev and the blind set;
+- `models.reference`: for bare references without written key points (Mohler, SAF, SciEntsBank, Beetle,
+  each weighted equally), a ridge regression with an isotonic calibration to the normalised gold score;
+  the grader holds it within one band of what the verdicts give.
 
-The trap verdict is a logistic model on answer-level trap features, fitted on the gold trap verdicts of
-the ML-system-design answers; the score models then see its verdict as a feature. Before the
-final fit, the script prints cross-validated figures with folds grouped by question (rubric item or
-outside question tag), so no question is in both the fitted and the measured part: those are the
-figures to quote, not the in-sample ones.
+For rubric items the score is not fitted: the grader computes it from the verdicts by the scale.
+Before the final fit the script prints the figures to quote: the MLSD ones with the writer held out
+(`evals/heldout.py`), the outside ones cross-validated with folds grouped by question.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from interviewer import load_dataset
-from interviewer.grading import clean_answer, load_scorer, measure_many
+from interviewer.grading import load_scorer, measure_many
 
 HERE = Path(__file__).parent
 SHARED = HERE.parent.parent / "shared" / "data"
-DATASETS = {"mlsd": HERE / "data" / "mlsd-dev.jsonl", "mohler": SHARED / "mohler-dev.jsonl", "saf": SHARED / "saf-dev.jsonl"}
-MODELS = {
-    "rubric": (["mlsd"], ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical",
-                          "lexical_precision", "question_sim", "focus", "off_target", "length", "stop_ratio",
-                          "list_like", "negated_credit", "trap_sim", "trap_margin", "trap_whole_margin", "fell", "retracted"]),
+REFERENCE_SETS = ("mohler", "saf", "scientsbank", "beetle")
+DATASETS = {"mlsd": HERE / "data" / "mlsd-dev.jsonl", "blind": HERE / "data" / "blind" / "mlsd-blind.jsonl",
+            **{name: SHARED / f"{name}-dev.jsonl" for name in REFERENCE_SETS}}
+MODELS = {  # the 2-way SemEval sets are measured, not fitted: their 0/1 labels are not the 0-4 scale
     "reference": (["mohler", "saf"], ["coverage", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical",
                                       "lexical_precision", "lex_novel", "ans_novel", "question_sim", "focus",
                                       "off_target", "length"]),
@@ -42,9 +43,11 @@ ALPHA = 3.0
 FOLDS = 5
 
 
-def collect(scorer: dict) -> dict[str, list]:
+def collect(scorer: dict, names=None) -> dict[str, list]:
     out = {}
     for name, path in DATASETS.items():
+        if names is not None and name not in names:
+            continue
         if not path.exists():
             print(f"skipping {name}: {path} not found", file=sys.stderr)
             continue
@@ -55,7 +58,8 @@ def collect(scorer: dict) -> dict[str, list]:
 
 
 def _group(row) -> str:
-    return row.rubric_id or (row.tags[0] if row.tags else row.question)
+    return row.rubric_id or next((t for t in row.tags if t.startswith("q:")), None) or \
+        (row.tags[0] if row.tags else row.question)
 
 
 def _design(samples: dict, names: list[str], features: list[str]):
@@ -91,7 +95,7 @@ def apply_model(model: dict, X) -> np.ndarray:
 
 
 TRAP_FEATURES = ["trap_sim", "trap_margin", "trap_whole_margin", "trap_lex", "trap_proj", "coverage", "kp_mean",
-                 "lexical", "retracted", "negated_credit"]
+                 "lexical", "retracted", "negated_credit", "vcov"]
 TRAP_C = 0.3
 TRAP_THRESHOLD = 0.6  # above the balanced model's 0.5: a false trap verdict caps a good answer at 1
 
@@ -125,98 +129,101 @@ def fit_trap(pairs, scorer: dict) -> dict:
     return {**scorer, "trap_model": model}
 
 
-def _set_fell(samples: dict, scorer: dict, keys=None) -> None:
-    """The `fell` feature follows the trap model (it is measured before the model exists)."""
-    for name, pairs in samples.items():
-        for i, (r, m) in enumerate(pairs):
-            if m is not None and (keys is None or (name, i) in keys):
-                m.features["fell"] = float(bool(r.trap) and m.fell_into_trap(scorer))
-
-
 def _folds(groups: np.ndarray):
     from sklearn.model_selection import GroupKFold
 
     return GroupKFold(n_splits=FOLDS).split(groups, groups=groups)
 
 
-def _final_scores(samples: dict, name: str, normalised: dict, scorer: dict, fell: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Gold and predicted scores on each item's scale, with the grader's rules (injection 0, trap cap) applied."""
-    gold, pred = [], []
-    for i, (r, m) in enumerate(samples[name]):
-        p = normalised.get((name, i), 0.0) * r.max_score
-        if m is not None and clean_answer(r.answer, 10**9).injection:
-            p = 0.0
-        if fell.get((name, i)):
-            p = min(p, r.max_score / 4)
-        gold.append(r.gold_score)
-        pred.append(p)
-    return np.array(gold), np.array(pred)
+TWO_WAY = ("scientsbank", "beetle")  # 1 = correct, 0 = anything else; "correct" = score >= 3 of 4
 
 
-def report(samples: dict, normalised: dict, scorer: dict, fell: dict, label: str) -> dict:
+def reference_figures(samples: dict, grades: dict) -> dict:
+    """Per outside source: Pearson, mean signed error in points of 0-4 (predicted minus gold) and, for the
+    2-way sets, macro-F1 with "correct" = at least 3 of 4."""
     from scipy.stats import pearsonr
-    from sklearn.metrics import cohen_kappa_score
+    from sklearn.metrics import f1_score
 
     out = {}
-    for name in samples:
-        gold, pred = _final_scores(samples, name, normalised, scorer, fell)
-        out[name] = {"pearson": round(float(pearsonr(gold, pred)[0]), 4)}
-        if name == "mlsd":
-            out[name]["qwk"] = round(float(cohen_kappa_score(np.rint(gold).astype(int), np.rint(pred).astype(int),
-                                                             weights="quadratic")), 4)
-    print(f"{label}: " + json.dumps(out))
+    for name in REFERENCE_SETS:
+        if name not in samples:
+            continue
+        rows = [r for r, _ in samples[name]]
+        gold = np.array([r.gold_score / r.max_score for r in rows])
+        pred = np.array([grades[(name, i)] for i in range(len(rows))])
+        f = {"n": len(rows), "pearson": round(float(pearsonr(gold, pred)[0]), 4),
+             "bias_points": round(float(np.mean(pred - gold) * 4), 4)}
+        if name in TWO_WAY:
+            f["macro_f1"] = round(float(f1_score(gold >= 0.75, pred >= 0.75, average="macro")), 4)
+        out[name] = f
     return out
 
 
-def cross_validate(samples: dict, scorer: dict) -> dict:
-    normalised, fell = {}, {}
-    trap_pairs = [(i, r, m) for i, (r, m) in enumerate(samples.get("mlsd", [])) if r.gold_fell_into_trap is not None]
-    if trap_pairs:
-        groups = np.array([_group(r) for _, r, _ in trap_pairs])
-        counts = np.zeros(3, dtype=int)
-        for train, test in _folds(groups):
-            tuned = fit_trap([trap_pairs[j][1:] for j in train], scorer)
-            counts += _trap_counts([trap_pairs[j][1:] for j in test], tuned)
-            _set_fell(samples, tuned, {("mlsd", trap_pairs[j][0]) for j in test})
-        print(f"cross-validated trap F1 (mlsd, grouped by item): {_f1(*counts):.4f} (tp, fp, fn = {tuple(counts)})")
-    fell = {(n, i): bool(m is not None and m.features["fell"]) for n in samples for i, (_, m) in enumerate(samples[n])}
-    for names, features in MODELS.values():
-        X, y, w, groups, index = _design(samples, names, features)
-        if not len(y):
-            continue
-        for train, test in _folds(groups):
-            model = fit_model(X[train], y[train], w[train], features)
-            normalised.update(zip([index[j] for j in test], apply_model(model, X[test]), strict=True))
-    return report(samples, normalised, scorer, fell, f"cross-validated ({FOLDS} folds grouped by question)")
+def _graded_normalised(pairs, scorer: dict) -> list[float]:
+    from evals.heldout import grade_all
+
+    return [0.0 if g is None else g.normalised for g in grade_all(pairs, scorer)]
+
+
+def cross_validate_references(samples: dict, scorer: dict) -> dict:
+    """Folds grouped by question over the fitted outside sets (Mohler, SAF); each test answer graded by the
+    product's own path (`grade_measured`) with the score model of its fold. The 2-way SemEval sets are graded
+    by the model fitted on all of Mohler and SAF: none of their questions, nor their domains, is seen."""
+    names, features = MODELS["reference"]
+    X, y, w, groups, index = _design(samples, names, features)
+    grades = {}
+    for train, test in _folds(groups):
+        fold = {**scorer, "models": {"reference": fit_model(X[train], y[train], w[train], features)}}
+        keys = [index[j] for j in test]
+        grades.update(zip(keys, _graded_normalised([samples[n][i] for n, i in keys], fold), strict=True))
+    for name in names:  # empty answers are not in the design: graded 0
+        grades.update({(name, i): 0.0 for i in range(len(samples.get(name, []))) if (name, i) not in grades})
+    whole = {**scorer, "models": {"reference": fit_model(X, y, w, features)}}
+    for name in TWO_WAY:
+        if name in samples:
+            grades.update({(name, i): g for i, g in enumerate(_graded_normalised(samples[name], whole))})
+    result = reference_figures(samples, grades)
+    print("outside sets (Mohler, SAF: 5 folds grouped by question; SemEval: unseen questions and domains): "
+          + json.dumps(result))
+    return result
 
 
 def fit(samples: dict, scorer: dict) -> dict:
-    trap_pairs = [(r, m) for r, m in samples.get("mlsd", []) if r.gold_fell_into_trap is not None]
-    if trap_pairs:
-        scorer = fit_trap(trap_pairs, scorer)
-        print(f"trap model: in-sample F1 {_f1(*_trap_counts(trap_pairs, scorer)):.4f}")
-    _set_fell(samples, scorer)
-    models, normalised = {}, {}
-    for kind, (names, features) in MODELS.items():
-        X, y, w, _, index = _design(samples, names, features)
-        models[kind] = fit_model(X, y, w, features)
-        normalised.update(zip(index, apply_model(models[kind], X), strict=True))
-    fell = {(n, i): bool(m is not None and m.features["fell"]) for n in samples for i, (_, m) in enumerate(samples[n])}
-    report(samples, normalised, scorer, fell, "in-sample")
-    return {**scorer, "models": models}
+    """The shipped scorer: verdicts from every blind answer, the trap model from mlsd-dev and the blind set,
+    the bare-reference score model from every outside set."""
+    from evals.heldout import fit_verdicts, set_vcov
+
+    blind, dev = samples.get("blind", []), samples.get("mlsd", [])
+    scorer = fit_verdicts(dev + blind, scorer)
+    set_vcov(blind + dev, scorer)
+    scorer = fit_trap([p for p in dev + blind if p[0].gold_fell_into_trap is not None and p[1] is not None], scorer)
+    names, features = MODELS["reference"]
+    X, y, w, _, _ = _design(samples, names, features)
+    return {**scorer, "models": {"reference": fit_model(X, y, w, features)}}
+
+
+def base_scorer() -> dict:
+    """The thresholds (and, until refitted, the score models) of the shipped scorer."""
+    return {k: v for k, v in load_scorer().items() if k in ("partial_at", "covered_at", "models")}
 
 
 SCORER_FILE = HERE.parent / "interviewer" / "data" / "semantic_scorer.json"
 
 
-def main(out: Path = SCORER_FILE, version: str = "2", cv_only: bool = False) -> int:
-    """`python -m evals fit`: refit the semantic grader's scorer (grouped CV figures first)."""
-    scorer = {k: v for k, v in load_scorer().items() if k in ("partial_at", "covered_at")}
-    samples = collect(scorer)
-    cross_validate(samples, scorer)
+def main(out: Path = SCORER_FILE, version: str = "4", cv_only: bool = False) -> int:
+    """`python -m evals fit`: the held-out figures first (writer held out; references grouped by question),
+    then the fit of the shipped scorer."""
+    from evals.heldout import held_out
+
+    base = {k: v for k, v in load_scorer().items() if k in ("partial_at", "covered_at")}
+    samples = collect(base)
+    held = held_out(samples.get("blind", []), samples.get("mlsd", []), base, fit_trap)
+    for name, figures in held.items():
+        print(name + ": " + json.dumps({k: v for k, v in figures.items() if k != "verdict_confusion"}))
+    final = fit(samples, base)
+    cross_validate_references(samples, {k: v for k, v in final.items() if k != "models"})
     if cv_only:
         return 0
-    scorer = {"version": version, **fit(samples, scorer)}
-    out.write_text(json.dumps(scorer, indent=1) + "\n")
+    out.write_text(json.dumps({"version": version, **final}, indent=1) + "\n")
     print(f"wrote {out}")
     return 0

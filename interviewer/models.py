@@ -238,6 +238,8 @@ class Grade(BaseModel):
     backend: str
     latency_ms: float = 0.0
     warnings: list[str] = Field(default_factory=list)
+    needs_review: bool = False  # the evidence is weak or conflicting: a person should look before trusting it
+    review_reason: str = ""
 
 
 # --- the transcript -------------------------------------------------------------------------

@@ -101,6 +101,8 @@ def grade_markdown(g: Grade | None, full: bool = False) -> str:
     if g is None:
         return "_No answer graded yet._"
     lines = [f"**Score {g.score:.1f} / 4** · graded by {g.backend}"]
+    if g.needs_review:
+        lines.append(f"🔎 **Needs review**: {g.review_reason or 'the evidence is weak or conflicting.'}")
     if g.fell_into_trap:
         lines.append("⚠️ **Fell into the trap**" + (f": “{g.trap_evidence}”" if g.trap_evidence else ""))
     elif g.fell_into_trap is False:

@@ -427,7 +427,7 @@ def test_scripted_model_sees_the_rubric_and_the_scale_is_applied(skew, settings)
         strengths=[], gaps=["Say how to keep features identical."])))
     g = LLMGrader(settings, ask=fake).grade(skew, STRONG, cite=False)
     assert sum(weights[c] for c in covered) / sum(weights.values()) > 0.5
-    assert g.score == 2.5  # the scale says 3, the model said 2: the mean
+    assert g.score == 3.0  # the score follows the verdicts by the scale (the model said 2: reported, not averaged)
     system, user = fake.history[0][0]["content"], fake.history[0][1]["content"]
     assert "untrusted" in system and skew.trap in user and STRONG in user
     assert all(kp.id in user for kp in skew.key_points)

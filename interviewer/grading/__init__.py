@@ -17,17 +17,19 @@ from ..config import Settings, get_settings
 from ..errors import AnswerError, LLMError
 from ..llm import structured
 from ..models import Grade
-from .features import FEATURES, measure, measure_many
+from .features import FEATURES, POINT_FEATURES, measure, measure_many, verdict_coverage
 from .guard import clean_answer, looks_injected
 from .llm_judge import grade_llm
 from .scorer import load_scorer
-from .semantic import grade_semantic, grade_semantic_many
+from .rules import band, coverage_of, verdict_score
+from .semantic import grade_measured, grade_semantic, grade_semantic_many
 from .target import Target, as_target
 
 __all__ = ["Grader", "SemanticGrader", "LLMGrader", "FallbackGrader", "grader_for", "grade", "AnswerError",
            "FALLBACK_BACKEND", "BACKENDS", "Target", "as_target", "grade_semantic", "grade_semantic_many",
            # for fitting and analysing the offline grader (`python -m evals fit`, the injection suite)
-           "FEATURES", "measure", "measure_many", "load_scorer", "clean_answer", "looks_injected"]
+           "FEATURES", "POINT_FEATURES", "measure", "measure_many", "load_scorer", "clean_answer", "looks_injected",
+           "grade_measured", "verdict_coverage", "band", "coverage_of", "verdict_score"]
 
 BACKENDS = ("auto", "semantic", "llm")
 FALLBACK_BACKEND = "semantic (llm fallback)"

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from ..config import Settings, get_settings
-from ..models import Reference
+from ..models import Reference, RubricItem
+from ..rubrics import get_bank
 from . import grader_for
 
 
@@ -34,8 +35,15 @@ class GradedAnswer(BaseModel):
     gold_fell_into_trap: bool | None = None
     rubric_id: str | None = None
     tags: list[str] = Field(default_factory=list)
+    gold_verdicts: dict[str, str] | None = None  # key point id -> covered / partial / missing (blind data)
 
-    def target(self) -> Reference:
+    def target(self) -> Reference | RubricItem:
+        """The rubric item itself (its key-point ids and weights) when the row names one of the bank's items
+        with the same key points, as the product grades it; else a bare reference built from the row."""
+        if self.rubric_id and self.max_score == 4:
+            item = get_bank().items.get(self.rubric_id)
+            if item is not None and [kp.text.strip() for kp in item.key_points] == [k.strip() for k in self.key_points]:
+                return item
         return Reference(question=self.question, reference_answer=self.reference_answer, trap=self.trap,
                          key_points=self.key_points, max_score=self.max_score)
 

@@ -21,11 +21,12 @@ from .guard import clean_answer
 from .rules import is_gradable
 from .scorer import load_scorer, probability
 from .target import GradingTarget, Target, as_target, distinct_words, target_texts
+from .verdicts import expected_credit, point_probabilities
 
 FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical", "lexical_precision",
             "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
             "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
-            "trap_lex", "trap_proj", "retracted", "fell"]
+            "trap_lex", "trap_proj", "retracted", "vcov", "fell"]
 # Below this best similarity to every written key point an answer has nothing relevant in it. On the
 # development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
 # gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
@@ -36,6 +37,12 @@ CORRECTION_CUES = re.compile(
     r"let me (back up|correct|rethink|start again)|that'?s (wrong|not right|backwards|the wrong|not it)|"
     r"actually,? that (doesn'?t|does not|won'?t|is wrong|isn'?t)|i was wrong|correction:|but actually|on reflection)",
     re.I)
+# Per (answer, key point): what the verdict model (`verdicts.py`) sees. Similarities are also given relative
+# to the item's own anchors (what the reference answer and a bare restatement of the question score against
+# the point), so that a point whose wording sits close to the question does not look covered by any answer.
+POINT_FEATURES = ["best", "whole", "second", "rank", "margin_others", "anchored", "over_question", "lex_answer",
+                  "lex_unit", "flip", "retracted", "answer_kp_mean", "length", "n_points", "unit_length", "list_like",
+                  "local_negation"]
 NEGATION = re.compile(r"\b(not|never|no|none|nothing|neither|nor|without|cannot|isn't|aren't|wasn't|don't|doesn't|"
                       r"didn't|won't|wouldn't|can't|shouldn't|needn't|hardly)\b|n't\b", re.I)
 CLAUSE_SPLIT = re.compile(r"[;:,]|\s[-\u2013\u2014]\s|\s->\s")
@@ -65,7 +72,7 @@ class Units:
 
 
 def split_units(text: str) -> Units:
-    sentences = split_sentences(text)
+    sentences = list(dict.fromkeys(split_sentences(text)))  # a repeated sentence counts once (`distinct_text`)
     units, owner = list(sentences), list(range(len(sentences)))
     for i, sentence in enumerate(sentences):
         if len(sentence.split()) > 12:
@@ -88,8 +95,14 @@ def split_units(text: str) -> Units:
     return Units(units or [text], retracted if units else np.zeros(1, dtype=bool))
 
 
+def distinct_text(text: str) -> str:
+    """The answer as its distinct sentences, one a line: a pasted repeat neither dilutes nor adds to it."""
+    return "\n".join(dict.fromkeys(split_sentences(text))) or text
+
+
 def embed_answers(texts: list[str]) -> list[tuple[Units, np.ndarray, np.ndarray]]:
     """Split every answer and embed all of their units (and the whole answers) in one batch."""
+    texts = [distinct_text(t) for t in texts]
     split = [split_units(t) for t in texts]
     flat = [s for t, sp in zip(texts, split, strict=True) for s in (t, *sp.units)]
     vectors = embed(flat) if flat else np.zeros((0, DIMENSION), dtype=np.float32)
@@ -117,6 +130,8 @@ class Measure:
     trap_sims: np.ndarray  # per unit: similarity to the trap statement (0 for units taken back)
     margins: np.ndarray  # per unit: trap similarity minus best similarity to the correct approach (-1 if taken back)
     units: list[str]
+    point_features: np.ndarray | None = None  # key points x POINT_FEATURES
+    evidence_sims: np.ndarray | None = None  # per key point: the quoted unit's own similarity to the point
 
     def trap_probability(self, scorer: dict) -> float:
         """How likely the answer commits the trap: a small logistic model on answer-level trap features."""
@@ -137,6 +152,7 @@ class Measure:
 def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None = None) -> Measure:
     vec = target_vectors(t)
     sp, whole, unit_vecs = answer or embed_answers([text])[0]
+    text = distinct_text(text)
     units, kept = sp.units, ~sp.retracted
     sims = unit_vecs @ vec.points.T  # units x points
     live = np.where(kept[:, None], sims, sims - 0.15)  # a retracted sentence still counts, for less
@@ -151,7 +167,6 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
     to_correct = np.maximum(to_ref.max(axis=1), sims.max(axis=1))
     to_question = unit_vecs @ vec.question
     target_words = content_words(t.reference + " " + " ".join(kp.text for kp in t.key_points))
-    answer_words = content_words(text)
     question_words = content_words(t.question)
     novel = target_words - question_words  # the reference's words that the question does not give away
     words = text.split()
@@ -160,7 +175,9 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
     if vec.trap is not None:
         trap_sims = np.where(kept, (unit_vecs @ vec.trap.T).max(axis=1), 0.0)
         margins = np.where(kept, trap_sims - to_correct, -1.0)
+    answer_words = content_words(text)
     measure = Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
+    measure.evidence_sims = sims[best, np.arange(len(t.key_points))]
     trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
     trap_proj = 0.0
     if vec.trap is not None:
@@ -198,8 +215,99 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
         "trap_frac": float(np.mean(margins > 0)) if vec.trap is not None else 0.0,
         "retracted": float(sp.retracted.any()),
     }
+    measure.point_features = _point_features(t, vec, sims, live, whole, units, best, answer_words, sp.retracted,
+                                             len(text.split()), measure.features["list_like"])
+    measure.features["vcov"] = verdict_coverage(t, measure.point_features, scorer)
     measure.features["fell"] = float(vec.trap is not None and measure.fell_into_trap(scorer))
     return measure
+
+
+def verdict_coverage(t: GradingTarget, point_features: np.ndarray, scorer: dict) -> float:
+    """The weighted expected credit of the key points under the verdict model (a trap-model feature: an
+    answer that falls into the trap seldom covers much); 0 without a verdict model."""
+    model = scorer.get("verdict_model")
+    if model is None:
+        return 0.0
+    weights = np.array([kp.weight for kp in t.key_points])
+    return float((expected_credit(point_probabilities(point_features, model, POINT_FEATURES)) * weights).sum() / weights.sum())
+
+
+_NEGATOR = re.compile(r"^(not|never|no|without|cannot|nor|instead|rather)$|n't$")
+
+
+def negates_point(unit: str, point: str) -> bool:
+    """The unit puts a negation right before the point's own words ("I would not bother making training and
+    serving share ...") while the point itself asserts."""
+    if _negated(point):
+        return False
+    wanted = content_words(point)
+    tokens = re.findall(r"[a-z0-9']+", unit.lower())
+    return any(_NEGATOR.search(tok) and any(w[:6] in wanted for w in tokens[i + 1:i + 6] if len(w) > 2)
+               for i, tok in enumerate(tokens))
+
+
+def term_list(unit: str) -> bool:
+    """A bare list of terms: five or more comma-separated parts, all but one of three words or fewer."""
+    parts = [p for p in re.split(r"[,;/]", unit) if p.strip()]
+    return len(parts) >= 5 and sum(len(p.split()) <= 3 for p in parts) >= len(parts) - 1
+
+
+_CONTRAST = re.compile(r"\b(instead|rather|but|only|just|alone|unless|until|enough|sufficient|without)\b", re.I)
+
+
+def plainly_negates(unit: str, point: str) -> bool:
+    """A stricter `negates_point`: "not" / "never" / "n't" followed closely by two of the point's own words,
+    with no contrast in the unit ("not X but Y", "X alone is not enough" can still make the point)."""
+    if _negated(point) or _CONTRAST.search(unit):
+        return False
+    wanted = content_words(point)
+    tokens = re.findall(r"[a-z0-9']+", unit.lower())
+    return any(re.search(r"^(not|never)$|n't$", tok) and
+               sum(w[:6] in wanted for w in tokens[i + 1:i + 8] if len(w) > 2) >= 2 for i, tok in enumerate(tokens))
+
+
+def list_share(text: str) -> float:
+    """The share of the answer's words that sit in bare term lists (`term_list`)."""
+    sentences = split_sentences(distinct_text(text))
+    total = sum(len(s.split()) for s in sentences) or 1
+    return sum(len(s.split()) for s in sentences if term_list(s)) / total
+
+
+def unit_length(unit: str) -> float:
+    """The quoted unit's length (a bare term from a keyword list is short)."""
+    return math.log1p(len(unit.split())) / math.log(40)
+
+
+def _point_features(t: GradingTarget, vec: TargetVectors, sims: np.ndarray, live: np.ndarray, whole: np.ndarray,
+                    units: list[str], best: np.ndarray, answer_words: set[str], retracted: np.ndarray,
+                    n_words: int, list_like: float) -> np.ndarray:
+    """One row of POINT_FEATURES per key point."""
+    k = len(t.key_points)
+    best_sim = live.max(axis=0)
+    whole_sim = whole @ vec.points.T
+    ordered = np.sort(live, axis=0)
+    second = ordered[-2] if len(units) > 1 else ordered[-1] - 0.1
+    # the point's rank among all points for its own best unit (0 = that unit is closest to this point)
+    rank = np.array([(sims[b] > sims[b, j]).sum() for j, b in enumerate(best)], dtype=float) / max(1, k - 1)
+    others = np.array([np.max(np.delete(sims[b], j)) if k > 1 else 0.0 for j, b in enumerate(best)])
+    ref_anchor = vec.reference @ vec.points.T
+    if len(vec.ref_parts):
+        ref_anchor = np.maximum(ref_anchor, (vec.ref_parts @ vec.points.T).max(axis=0))
+    q_anchor = vec.question @ vec.points.T
+    top = np.maximum(best_sim, whole_sim)
+    anchored = (top - q_anchor) / np.maximum(ref_anchor - q_anchor, 0.05)
+    rows = []
+    for j, kp in enumerate(t.key_points):
+        kp_words = content_words(kp.text) - content_words(t.question) or content_words(kp.text)
+        unit_words = content_words(units[best[j]])
+        rows.append([best_sim[j], whole_sim[j], second[j], rank[j], sims[best[j], j] - others[j],
+                     float(np.clip(anchored[j], -2, 3)), top[j] - q_anchor[j],
+                     len(kp_words & answer_words) / max(1, len(kp_words)),
+                     len(kp_words & unit_words) / max(1, len(kp_words)),
+                     float(_negated(units[best[j]]) != _negated(kp.text)), float(retracted[best[j]]),
+                     float(top.mean()), math.log1p(n_words) / math.log(200), math.log(k + 1),
+                     unit_length(units[best[j]]), list_like, float(negates_point(units[best[j]], kp.text))])
+    return np.array(rows, dtype=float).reshape(k, len(POINT_FEATURES))
 
 
 def measure(target: Target, answer: str, scorer: dict | None = None) -> Measure | None:

@@ -63,8 +63,8 @@ _GRADE = r"(score|grade|marks?|points|rating)"
 INJECTION_PATTERNS = [
     # instructions to drop the rules or to set the grade
     ("ignor|disregard|forget|overrid",
-     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|all|the|your|any)\b.{0,30}"
-     r"\b(instructions?|prompts?|rules?|rubric|guidelines?|criteria)"),
+     r"\b((ignore|disregard|forget)\b.{0,40}|override\s+)\b(previous|prior|above|earlier|all|the|your|any)"
+     r"\b.{0,30}\b(instructions?|prompts?|rules?|rubric|guidelines?|criteria)"),
     ("whoever|anyone|any ai|any llm|any model|any system|the ai|the llm|the bot",
      r"\b(whoever|anyone|any (ai|llm|model|system)|the (ai|llm|bot))\b (is |who is |that is )?"
      r"(grading|evaluating|scoring|marking|assessing|reviewing|reading) (this|these|my|the (answer|response))"),
@@ -109,7 +109,7 @@ INJECTION_PATTERNS = [
     ("</",
      r"</\s*(answer|candidate_answer|untrusted\w*|response|data|input|user_input|student_answer)\s*>"),
     ("role",
-     r"\"role\"\s*:\s*\"(system|assistant|developer)\""),
+     r"\"role\"\s*:\s*\"(system|assistant|developer)\"[^\]]{0,300}?\b(score|grade|verdict|covered|marks?|rubric)\b"),
     # fake grades
     ("score|grade|points_awarded",
      r"[\\\"']{0,3}\b(score|grade|gold_score|final_score|total_score|points_awarded)[\\\"']{0,3}\s*[:=]\s*"
@@ -123,7 +123,7 @@ INJECTION_PATTERNS = [
     ("fell_into_trap|verdict|covered|grade|normalis|normaliz",
      r"\bfell_into_trap\b|\"verdict\"\s*:|\"covered\"|\bGrade\s*\(\s*score\s*=|\bnormali[sz]ed[\\\"']{0,3}\s*[:=]\s*1\b"),
     ("grader.|override",
-     r"\bgrader\.\w+\s*=|\b(system|grader|grading|admin|rubric)[ _]override\b|\boverride\s*[:=]\s*(true|yes|1)\b"),
+     r"\bgrader\.\w+\s*=|(?<!\bno )\b(system|grader|grading|admin|rubric)[ _]override\b|\boverride\s*[:=]\s*(true|yes|1)\b"),
     # addressing the grader
     ("grader|evaluator|judge|assessor|examiner|marker|reviewer",
      rf"\b(as|you are) (the|an?) {_SUBJECT}\b"),
@@ -269,16 +269,53 @@ def _hidden_grading_text(text: str) -> bool:
     return any(_GRADING_WORDS.search(inner) or _matches(inner) for inner in hidden)
 
 
+# What makes a "System:" / "Assistant:" / "Grader:" line a fake turn rather than a label in technical
+# writing ("System: p95 latency and error rate", "Grader: human raters judge a sample"): it talks about
+# grading this answer (this answer, the candidate, key points, a score with a number, a verdict).
+_ROLE_GRADING = re.compile(
+    r"\b(this|the|my|above|previous)\s+(answer|response|submission|candidate)\b|\bcandidate\b.{0,20}\bverified\b|"
+    r"\bkey\s+points?\b|\b(score|grade|mark|rating)\b[^.\n]{0,15}\d|\b(perfect|full|top|maximum|max)\s+(score|marks?|"
+    r"grade|points)\b|\b(deserves?|verified|covered)\b|\bignore\b|\brubric\b.{0,30}\b(changed|off|ignored?|lifted)\b",
+    re.I)
+
+
 def _role_turn(text: str) -> bool:
-    return any(_GRADING_WORDS.search(m.group(2)) for m in _ROLE_TURN.finditer(text))
+    return any(_ROLE_GRADING.search(m.group(2)) for m in _ROLE_TURN.finditer(text))
+
+
+# An attack quoted as an example of one, in an answer about LLM systems ('a document that says "ignore
+# previous instructions" must be treated as data'): a short quotation in a sentence that talks about it as
+# data, and that does not itself ask for a grade.
+_QUOTED = re.compile(r"\"([^\"\n]{3,200})\"|“([^”\n]{3,200})”|(?<!\w)'([^'\n]{3,200})'(?!\w)")
+_MENTION_CUES = re.compile(
+    r"\b(treat(ed|s)?|as (data|content|input)|documents?|pages?|messages?|emails?|text like|contain(s|ing)?|says|"
+    r"e\.g\.|such as|poisoned|untrusted|injections?|attacks?|jailbreak|classify|obey|examples?|phrases?|strings?)\b",
+    re.I)
+_ASKS_FOR_GRADE = re.compile(r"\b(score|grade|marks|points|rubric|grader|full|perfect|covered|excellent)\b|\d\s*/\s*\d",
+                             re.I)
+
+
+def _without_quoted_examples(text: str) -> str:
+    def repl(match: re.Match) -> str:
+        quoted = next(g for g in match.groups() if g is not None)
+        return "a quoted example" if not _ASKS_FOR_GRADE.search(quoted) else match.group(0)
+
+    out = []
+    for sentence in split_sentences(text) if _QUOTED.search(text) else []:
+        outside = _QUOTED.sub(" ", sentence)
+        out.append(_QUOTED.sub(repl, sentence) if _MENTION_CUES.search(outside) else sentence)
+    return "\n".join(out) if out else text
 
 
 def looks_injected(text: str) -> bool:
     """Whether `text` carries something aimed at the grader (in any of its `views`)."""
+    if _hidden_grading_text(fold(text)):
+        return True
+    text = _without_quoted_examples(text)
     for view in views(text):
         if _matches(view) or _role_turn(view):
             return True
-    return _hidden_grading_text(fold(text))
+    return False
 
 
 def _blocks(text: str) -> list[str]:

@@ -9,11 +9,11 @@ How a grade is made:
 3. Every evidence quote is checked to be a verbatim substring of the answer (whitespace and case
    aside; the answer's own characters are kept). A verdict whose quote is not found loses its
    quote and drops one step (covered to partial, partial to missing), with a warning.
-4. The score is the mean of the model's score and the score the scale gives for the checked
-   verdicts (partial counts half, key-point weights used), rounded to half points; then capped:
-   at most 1 when it fell into the trap (a trap verdict counts only with a quote found in the answer)
-   or no key point is left with evidence, and 0 (with a
-   warning) when the answer addressed the grader, the same rule as the offline grader.
+4. The score follows from the checked verdicts by the scale (`rules.verdict_score`, the same rule as
+   the offline grader: weights, partial counts half, the bands); the model's own `score` is not used
+   for the grade, only reported in a warning when it differs by more than one band. Then capped: at
+   most 1 without the core idea or when it fell into the trap (a trap verdict counts only with a quote
+   found in the answer), and 0 (with a warning) when the answer addressed the grader.
 5. An answer with nothing to grade (`rules.is_gradable`, the same rule as the offline grader) is
    graded 0 without a request.
 6. Any failure of the endpoint or an invalid reply after retries raises `LLMError`; the wrapper in
@@ -142,10 +142,9 @@ def _from_reply(reply: GradeReply, t: GradingTarget, clean, warnings: list[str])
     if unverified:
         warnings.append(f"{unverified} evidence quote(s) from the LLM were not found in the answer; "
                         "those verdicts were lowered one step.")
-    rule = scale_score(verdicts, t, reply.core_idea, reply.notable_error)
-    score = round((rule + reply.score) / 2 * 2) / 2
-    if all(v.verdict == "missing" for v in verdicts):
-        score = min(score, 1.0)
+    score = scale_score(verdicts, t, reply.core_idea, reply.notable_error)
+    if abs(score - reply.score) > 1:
+        warnings.append(f"The LLM's own score ({reply.score}) disagrees with its verdicts; the score follows the verdicts.")
     fell = None
     trap_evidence = ""
     if t.trap:

@@ -37,12 +37,37 @@ def empty_grade(t: GradingTarget, warnings: list[str], backend: str) -> Grade:
                  feedback=Feedback(gaps=[kp.text for kp in t.key_points], correct_approach=t.reference))
 
 
-def scale_score(verdicts: list[KeyPointVerdict], t: GradingTarget, core_idea: bool, notable_error: bool) -> float:
-    """The scale applied to verdicts (partial counts half, key-point weights used)."""
+# The bands of the scale on the weighted coverage of the key points (partial = half), as the graders of the
+# blind set applied them: 4 from "about 80 %" (0.775: 7 of 9 points), 3 above half, 2 from a third (the core
+# idea present but thin), 1 for anything covered at all, 0 for nothing.
+BANDS = ((0.775, 4.0), (0.5 + 1e-9, 3.0), (1 / 3 - 1e-9, 2.0), (1e-9, 1.0))
+
+
+def coverage_of(verdicts: list[KeyPointVerdict], t: GradingTarget) -> float:
+    """Weighted share of the key points covered, a partial point counting half."""
     weights = {kp.id: kp.weight for kp in t.key_points}
     total = sum(weights.values()) or 1.0
-    coverage = sum(weights[v.id] * VERDICT_CREDIT[v.verdict] for v in verdicts) / total
-    if not core_idea:
-        return 1.0 if coverage > 0 else 0.0
-    score = 4.0 if coverage >= 0.8 else 3.0 if coverage > 0.5 else 2.0
-    return min(score, 2.0) if notable_error else score
+    return sum(weights.get(v.id, 0.0) * VERDICT_CREDIT[v.verdict] for v in verdicts) / total
+
+
+def band(coverage: float) -> float:
+    """The score the scale gives a weighted coverage."""
+    return next((score for at, score in BANDS if coverage >= at), 0.0)
+
+
+def verdict_score(verdicts: list[KeyPointVerdict], t: GradingTarget, fell_into_trap: bool = False,
+                  injected: bool = False, notable_error: bool = False) -> float:
+    """The score that follows from the verdicts: the band of their coverage, at most 2 with a notable error,
+    at most 1 in the trap, 0 for an attempt to manipulate the grader. Every backend scores this way."""
+    if injected:
+        return 0.0
+    score = band(coverage_of(verdicts, t))
+    if notable_error:
+        score = min(score, 2.0)
+    return min(score, TRAP_CAP) if fell_into_trap else score
+
+
+def scale_score(verdicts: list[KeyPointVerdict], t: GradingTarget, core_idea: bool, notable_error: bool) -> float:
+    """The scale applied to verdicts as an LLM judge reports them (without the core idea at most 1)."""
+    score = verdict_score(verdicts, t, notable_error=notable_error)
+    return score if core_idea else min(score, 1.0)

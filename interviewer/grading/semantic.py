@@ -1,6 +1,8 @@
-"""The offline `semantic` backend: features (`features.py`) through the fitted scorer (`scorer.py`), with
-the scale's rules (`rules.py`) on top. Text aimed at the grader is cut out before anything is
-measured and scores the answer 0; the rest of the answer is still analysed, so the feedback stays useful.
+"""The offline `semantic` backend: features (`features.py`), learned verdicts per key point (`verdicts.py`)
+and a learned trap verdict (`scorer.py`), and the score computed from them by the scale (`rules.py`), so
+that the score and the verdicts shown beside it always agree. Text aimed at the grader is cut out before
+anything is measured and scores the answer 0; the rest of the answer is still analysed, so the feedback
+stays useful. Where the evidence is weak or conflicting the grade says it needs review, and why.
 """
 
 from __future__ import annotations
@@ -11,43 +13,103 @@ import numpy as np
 
 from ..config import Settings, get_settings
 from ..models import Feedback, Grade, KeyPointVerdict
-from .features import NO_EVIDENCE_AT, Measure, embed_answers, features_for, prefetch
+from .features import (NO_EVIDENCE_AT, POINT_FEATURES, Measure, embed_answers, features_for, list_share, plainly_negates,
+                       prefetch, term_list)
 from .feedback import finish
 from .guard import clean_answer
-from .rules import INJECTION_WARNING, TRAP_CAP, empty_grade, is_gradable
+from .rules import INJECTION_WARNING, band, coverage_of, empty_grade, is_gradable, verdict_score
 from .scorer import load_scorer, model_for, predict
 from .target import GradingTarget, Target, as_target
+from .verdicts import LABELS, decide, point_probabilities
 
 BACKEND = "semantic"
+# A quote supports its key point only when the quoted sentence itself is this similar to the point (not
+# only the whole answer): otherwise the verdict stands without a quote and the grade asks for review.
+EVIDENCE_AT = 0.40
+REVIEW_POINT_P = 0.45  # a key point whose verdict is this unsure, and whose other reading changes the band
+REVIEW_TRAP_BAND = 0.05  # a trap probability this close to the threshold
+# A trap verdict needs a sentence that resembles the trap: the trap model alone also fires on answers that
+# cover nothing ("a simple baseline and careful monitoring"); under 5 % of the gold trap answers fall below it.
+TRAP_EVIDENCE_AT = 0.30
+# The scale gives a bare list of terms 0: in an answer that is mostly term lists, a list earns no point.
+TERM_LIST_SHARE = 0.5
+NEGATED_NOTE = "its best sentence negates it"
+
+
+def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[KeyPointVerdict], np.ndarray | None]:
+    model = scorer.get("verdict_model")
+    if model is not None and m.point_features is not None:
+        probs = point_probabilities(m.point_features, model, POINT_FEATURES)
+        labels = decide(probs, model)
+    else:  # a scorer file from before the verdict model: thresholds on the best similarity
+        probs = None
+        labels = ["covered" if s >= scorer["covered_at"] else "partial" if s >= scorer["partial_at"] else "missing"
+                  for s in m.point_sims]
+    listy = list_share(clean.text) >= TERM_LIST_SHARE
+    verdicts = []
+    for j, (kp, sim, evidence) in enumerate(zip(t.key_points, m.point_sims, m.point_evidence, strict=True)):
+        if listy and term_list(evidence):
+            labels[j] = "missing"
+        elif labels[j] == "covered" and plainly_negates(evidence, kp.text):
+            labels[j] = "partial"  # "I would not ..." before the point's own words: at most partial, and reviewed
+        supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
+        quote = evidence if labels[j] != "missing" and supported and evidence in clean.original else ""
+        verdicts.append(KeyPointVerdict(id=kp.id, text=kp.text, verdict=labels[j], similarity=round(float(sim), 3),
+                                        evidence=quote))
+    return verdicts, probs
+
+
+def _review(t: GradingTarget, verdicts: list[KeyPointVerdict], probs: np.ndarray | None, trap_p: float | None,
+            scorer: dict) -> str:
+    """Why the grade should be looked at by a person, or "" when the evidence is clear."""
+    reasons = []
+    if probs is not None:
+        here = band(coverage_of(verdicts, t))
+        for j, v in enumerate(verdicts):
+            if probs[j].max() >= REVIEW_POINT_P:
+                continue
+            other = LABELS[int(np.argsort(probs[j])[-2])] if LABELS[int(np.argmax(probs[j]))] == v.verdict else \
+                LABELS[int(np.argmax(probs[j]))]
+            flipped = [w.model_copy(update={"verdict": other}) if i == j else w for i, w in enumerate(verdicts)]
+            if band(coverage_of(flipped, t)) != here:
+                reasons.append(f"key point “{v.text.strip()[:60]}” is borderline ({v.verdict} or {other})")
+    if trap_p is not None and abs(trap_p - scorer["trap_model"]["threshold"]) < REVIEW_TRAP_BAND:
+        reasons.append(f"the trap verdict is borderline (p = {trap_p:.2f})")
+    if any(v.verdict == "covered" and not v.evidence for v in verdicts):
+        reasons.append("a point judged covered has no sentence that says it on its own")
+    negated = [v for v in verdicts if v.verdict == "partial" and v.evidence and plainly_negates(v.evidence, v.text)]
+    if negated:
+        reasons.append(f"key point “{negated[0].text.strip()[:60]}”: {NEGATED_NOTE}")
+    return "; ".join(reasons[:3])
 
 
 def grade_measured(t: GradingTarget, clean, m: Measure, scorer: dict) -> Grade:
     warnings = list(clean.warnings)
-    predicted = predict(m.features, model_for(t, scorer)) * 4.0
-    if clean.injection:
-        # The scale puts an attempt to manipulate the grader at 0; the rest is still analysed for feedback.
-        predicted = 0.0
-        warnings.append(INJECTION_WARNING)
-    elif t.rubric and len(m.point_sims) and float(np.max(m.point_sims)) < NO_EVIDENCE_AT:
+    verdicts, probs = _verdicts(t, clean, m, scorer)
+    no_evidence = t.rubric and len(m.point_sims) and float(np.max(m.point_sims)) < NO_EVIDENCE_AT
+    if no_evidence and not clean.injection:
         # Nothing in the answer relates to any written key point (gibberish, off-topic): the scale says 0.
-        predicted = 0.0
+        verdicts = [v.model_copy(update={"verdict": "missing", "evidence": ""}) for v in verdicts]
         warnings.append("Score set to 0: no part of the answer relates to any key point.")
-    verdicts = []
-    for kp, sim, evidence in zip(t.key_points, m.point_sims, m.point_evidence, strict=True):
-        verdict = "covered" if sim >= scorer["covered_at"] else "partial" if sim >= scorer["partial_at"] else "missing"
-        verdicts.append(KeyPointVerdict(id=kp.id, text=kp.text, verdict=verdict, similarity=round(float(sim), 3),
-                                        evidence=evidence if verdict != "missing" and evidence in clean.original else ""))
-    fell = None
-    trap_evidence = ""
-    if t.trap:
-        fell = m.fell_into_trap(scorer)
-        if fell:
-            trap_evidence = m.trap_evidence()
-            predicted = min(predicted, TRAP_CAP)
-    score = round(float(np.clip(predicted, 0, 4)), 2)
+    fell, trap_p, trap_evidence = None, None, ""
+    if t.trap and "trap_model" in scorer:
+        trap_p = m.trap_probability(scorer)
+        fell = trap_p >= scorer["trap_model"]["threshold"] and m.features.get("trap_sim", 1.0) >= TRAP_EVIDENCE_AT
+        trap_evidence = m.trap_evidence() if fell else ""
+    score = verdict_score(verdicts, t, fell_into_trap=bool(fell), injected=clean.injection)
+    if not t.rubric and not clean.injection:
+        # A bare reference (no written key points: its sentences stand in for them) keeps the fitted score
+        # model for the number, held within one band of what its verdicts give.
+        predicted = predict(m.features, model_for(t, scorer)) * 4.0
+        spread = scorer.get("reference_spread", 1.0)
+        score = round(float(np.clip(predicted, max(0.0, score - spread), min(4.0, score + spread))), 2)
+    if clean.injection:
+        warnings.append(INJECTION_WARNING)
+    reason = "" if clean.injection or no_evidence else _review(t, verdicts, probs, trap_p, scorer)
     return Grade(
         score=score, normalised=round(score / 4, 4), key_points=verdicts, fell_into_trap=fell,
         trap_evidence=trap_evidence if trap_evidence in clean.original else "", backend=BACKEND, warnings=warnings,
+        needs_review=bool(reason), review_reason=reason,
         feedback=Feedback(strengths=[v.text for v in verdicts if v.verdict == "covered"],
                           gaps=[v.text for v in verdicts if v.verdict != "covered"], correct_approach=t.reference),
     )
