@@ -191,9 +191,10 @@ def test_two_clients_at_once_see_only_their_own_interview(app_url, tmp_path):
     assert a["sid"] != b["sid"]
     for mine, theirs, other in ((a, "zebrafeature", "walrusfeature"), (b, "walrusfeature", "zebrafeature")):
         assert f"Session `{mine['sid']}`" in mine["md"]
-        assert mine["md"].count(theirs) == 2 and other not in mine["md"]
+        # both answers are there (a challenge may quote one back), and nothing of the other client
+        assert mine["md"].count(theirs) >= 2 and other not in mine["md"]
         assert all(other not in text for chat in mine["texts"] for text in chat)
-        assert sum(theirs in text for text in mine["texts"][-1]) == 2
+        assert sum(theirs in text for text in mine["texts"][-1]) >= 2
     store = SessionStore(home / "sessions.sqlite3")
     try:
         for mine, marker in ((a, "zebrafeature"), (b, "walrusfeature")):

@@ -79,8 +79,10 @@ def test_content_with_a_question_is_graded_and_the_question_answered_without_a_p
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=grader)
     out = iv.respond("I'd optimise long-term watch time and retention rather than clicks, across all the users. "
                      "What's the peak QPS we need to handle?")
-    assert out[0].kind == "answer" and len(grader.history) == 1
-    assert out[-1].kind == "clarification" and "40,000" in out[-1].text
+    answer_grades = [h for h in grader.history if not h[2]]  # the close of a question grades with citations
+    assert out[0].kind == "answer" and len(answer_grades) == 1
+    replies = [t for t in out if t.kind == "clarification"]
+    assert replies and "40,000" in replies[0].text and "follow-up" not in [t.kind for t in out]
 
 
 def test_no_message_is_repeated_word_for_word(indexed_home):
