@@ -53,5 +53,5 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
 
     m = m or measure()
     p50, p95 = percentile(m["ms"], 50), percentile(m["ms"], 95)
-    return [(f"Offline interview turn: answer → grade → next message ({len(m['ms'])} turns, design mode)",
+    return [(f"Offline interview turn: acts + grade + coverage map + policy + phrasing ({len(m['ms'])} turns, design mode)",
              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms", "p95 ≤ 150 ms", "met" if p95 <= 150 else "missed")]

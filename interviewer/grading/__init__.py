@@ -17,7 +17,7 @@ from ..config import Settings, get_settings
 from ..errors import AnswerError, LLMError
 from ..llm import structured
 from ..models import Grade
-from .features import FEATURES, POINT_FEATURES, measure, measure_many, verdict_coverage
+from .features import FEATURES, POINT_FEATURES, measure, measure_many, prefetch, verdict_coverage
 from .guard import clean_answer, looks_injected
 from .llm_judge import grade_llm
 from .scorer import load_scorer
@@ -59,6 +59,10 @@ class SemanticGrader:
 
     def grade_many(self, targets: list[Target], answers: list) -> list[Grade]:
         return grade_semantic_many(targets, answers, settings=self.settings, batch=max(1, len(answers)))
+
+    def prefetch(self, targets: list[Target]) -> None:
+        """Embed the rubric side of these targets now (one batch), so the first answer does not wait for it."""
+        prefetch([as_target(t) for t in targets])
 
 
 class LLMGrader:

@@ -89,6 +89,8 @@ class Interview(ConversationalReplies, TurnHandlers):
         title = bank.scenario(plan["scenario"]).title if plan["scenario"] else f"{mode.title()} ({len(plan['slots'])} questions)"
         info = store.create(mode, title, plan, scenario=plan["scenario"])
         interview = cls(info, [], store, settings, bank, grader=grader, phraser=phraser)
+        if interview.scenario is not None:  # the coverage map grades every stage: embed their key points once now
+            interview.coverage_grader.prefetch([stage_target(bank, interview.scenario, s) for s in STAGES])
         interview._opening()
         return interview
 
