@@ -72,9 +72,7 @@ class TurnHandlers:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="hint-request", text=text,
                                 item_id=slot.id, meta=meta))
         ss = self.state.at(self.state.slot)
-        hints = list(self.target(slot).hints)
-        if not hints and slot.is_stage:
-            hints = list(templates().hint_generic[slot.stage])
+        hints = self._hints(slot)
         if not hints:
             message = templates().hint_none
         elif ss.hints >= len(hints):
