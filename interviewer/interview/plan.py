@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Literal
 
 from ..errors import InterviewError
 from ..models import STAGES, RubricItem, Scenario, Stage
 from ..rubrics import RubricBank
 
 MODES = ("design", "drill", "grill", "review")
-Mode = Literal["design", "drill", "grill", "review"]
 DEFAULT_COUNT = {"drill": 5, "grill": 6, "review": 6}
 
 
