@@ -15,7 +15,9 @@ from .errors import (AnswerError, CorpusEmpty, EmbeddingModelMissing, IndexUnava
                      InterviewerError, LLMError, RubricError, SessionNotFound, VoiceError)
 from .grading import FALLBACK_BACKEND, Grader, grade, grader_for
 from .grading.evaluation import GradedAnswer, load_dataset, metrics, predict, write_report
-from .history.progress import Progress, progress
+from .history.charts import report_figure, trend_figure
+from .history.pdf import report_pdf
+from .history.progress import Progress, area_name, progress
 from .history.report import Report, build_report
 from .history.sessions import SessionStore, open_sessions
 from .interview import Event, Interview, Phraser, classify, phraser_for
@@ -23,14 +25,14 @@ from .models import (STAGES, Chunk, Fact, Grade, KeyPoint, KeyPointVerdict, Pass
                      Scenario, ScenarioStage, SessionInfo, Source, Stage, Turn, TurnMeta)
 from .rubrics import RubricBank, get_bank
 from .rubrics import validate as validate_rubrics
-from .voice import Transcript
-from .views import chat_messages, grade_markdown, side_panel, status_line
+from .voice import LiveTranscript, Transcript
+from .views import chat_messages, clock_html, grade_markdown, side_panel, status_line
 
 __all__ = [
     "Settings", "get_settings", "apply_offline_env",
     "InterviewerError", "AnswerError", "CorpusEmpty", "EmbeddingModelMissing", "IndexUnavailable", "InterviewError",
     "LLMError", "RubricError", "SessionNotFound", "VoiceError",
-    "voice", "Transcript",
+    "voice", "Transcript", "LiveTranscript",
     "llm",
     "IngestReport", "build_index", "prepare_embeddings", "normalise_text", "search",
     "Chunk", "Passage", "Stage", "STAGES", "Fact", "KeyPoint", "RubricItem", "Scenario", "ScenarioStage", "Source",
@@ -39,6 +41,6 @@ __all__ = [
     "GradedAnswer", "load_dataset", "metrics", "predict", "write_report",
     "SessionInfo", "SessionStore", "Turn", "TurnMeta", "open_sessions",
     "Event", "Interview", "Phraser", "phraser_for", "classify",
-    "Report", "build_report", "Progress", "progress",
-    "chat_messages", "grade_markdown", "side_panel", "status_line",
+    "Report", "build_report", "Progress", "progress", "area_name", "report_figure", "trend_figure", "report_pdf",
+    "chat_messages", "grade_markdown", "side_panel", "status_line", "clock_html",
 ]

@@ -250,7 +250,7 @@ InterviewerKind = Literal["question", "follow-up", "challenge", "clarification",
 CandidateKind = Literal["answer", "clarifying-question", "hint-request", "skip", "end", "empty", "repeat",
                         "repeat-request", "meaning-question", "thinking-pause", "progress-question", "what-would-you-do",
                         "pushback", "dont-know", "small-talk", "off-topic", "other-language"]
-SystemKind = Literal["slot-grade"]
+SystemKind = Literal["slot-grade", "notes", "pause", "resume"]
 KINDS: dict[str, tuple[str, ...]] = {"interviewer": InterviewerKind.__args__, "candidate": CandidateKind.__args__,
                                      "system": SystemKind.__args__}
 

@@ -102,7 +102,31 @@ class InterviewerTemplates(_Spec):
     replies: Replies
 
 
-SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates}
+class Level(_Spec):
+    label: str
+    min_overall: float = Field(ge=0, le=4)  # the overall score (0-4) this level starts at
+    max_traps: int | None = None  # at most this many traps fallen into (None: any number)
+    min_reached: float = Field(default=0.0, ge=0, le=1)  # design interviews: at least this share of stages reached
+
+
+class ReportTexts(_Spec):
+    """`prompts/report.yaml`: the report's level bands and the sentences of its summary, strengths and gaps."""
+
+    role: str  # the bar the level is stated against ("a senior ML engineer")
+    levels: list[Level] = Field(min_length=1)  # highest first; the first that fits is the level
+    summary_overall: str
+    summary_strongest: str
+    summary_no_strength: str
+    summary_gap: str
+    summary_no_gap: str
+    strength: str
+    gap: str
+    trap: str
+    in_progress: str
+
+
+SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates,
+                                 "report.yaml": ReportTexts}
 
 
 def load(name: str) -> _Spec:
@@ -119,3 +143,8 @@ def grade_prompt() -> GradePrompt:
 @lru_cache(maxsize=1)
 def interviewer_templates() -> InterviewerTemplates:
     return load("interviewer.yaml")
+
+
+@lru_cache(maxsize=1)
+def report_texts() -> ReportTexts:
+    return load("report.yaml")

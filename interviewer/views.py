@@ -80,20 +80,62 @@ def status_line(status: dict) -> str:
             f"grader: **{status['grader']}** · session `{status['session']}`")
 
 
-def side_panel(status: dict) -> str:
+def _bar(got: float, total: int, width: int = 10) -> str:
+    filled = round(width * got / total) if total else 0
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def how_am_i_doing(status: dict, grade: Grade | None) -> str:
+    """One line on the current stage, from its coverage, the question's grade and the time left."""
+    got, total = (status.get("coverage") or {}).get(status["stage"], (0, 0))
+    left = status.get("time_left_s")
+    if grade is None and not got:
+        return "Just started here: the interviewer is listening for your approach."
+    share = got / total if total else (grade.score / 4 if grade else 0)
+    score = grade.score if grade else 4 * share
+    if score >= 3 or share >= 0.6:
+        line = "On track here"
+    elif score >= 2 or share >= 0.3:
+        line = "Getting there: some important points are still open"
+    else:
+        line = "Behind here: the main points of this stage are still open"
+    if left is not None and left < 60:
+        line += "; time is nearly up, so wrap this stage up"
+    return line + "."
+
+
+def side_panel(status: dict, grade: Grade | None = None) -> str:
+    """The side panel: where the interview is, coverage per stage and how the candidate is doing."""
     if status["finished"]:
         return "### Finished\nThe interview is over: see the **Report** tab."
     if status["mode"] == "design":
         lines = [f"### {status['stage_title']}", f"Stage {status.get('stage_number', 1)} of 6"]
     else:
         lines = [f"### {status['stage_title']}", f"Question {status['question']} of {status['questions']}"]
-    if status["time_left_s"] is not None:
-        lines.append(f"Time left in this stage: **{_clock(status['time_left_s'])}**")
     coverage = status.get("coverage") or {}
     if coverage:
-        lines.append("Coverage so far:\n" + "\n".join(f"- {STAGE_TITLES[Stage(stage)]}: {got} of {total} points"
-                                                       for stage, (got, total) in coverage.items()))
+        rows = []
+        for stage, (got, total) in coverage.items():
+            name = STAGE_TITLES[Stage(stage)]
+            name = f"**{name}**" if stage == status["stage"] else name
+            rows.append(f"- {_bar(got, total)} {got}/{total} {name}")
+        lines.append("Coverage:\n" + "\n".join(rows))
+    lines.append(f"_{how_am_i_doing(status, grade)}_")
     return "\n\n".join(lines)
+
+
+def clock_html(status: dict | None, now: float) -> str:
+    """The stage clock as HTML that the page's script counts down each second (`room.js`); paused, it stands."""
+    if not status or status["finished"] or status.get("time_left_s") is None:
+        return '<div id="stage-clock" class="stage-clock idle"></div>'
+    left = float(status["time_left_s"])
+    since = status.get("clock_since")
+    elapsed = max(0.0, now - since) if since else 0.0
+    paused = "1" if status.get("paused") else "0"
+    shown = _clock(max(0.0, left - (0 if paused == "1" else elapsed)))
+    label = "paused" if paused == "1" else "left in this stage"
+    return (f'<div id="stage-clock" class="stage-clock" data-left="{left - elapsed:.1f}" data-paused="{paused}">'
+            f'<b class="clock-value">{shown}</b> <span class="clock-label">{label}</span></div>')
 
 
 def grade_markdown(g: Grade | None, full: bool = False) -> str:
@@ -127,4 +169,5 @@ def grade_markdown(g: Grade | None, full: bool = False) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["chat_messages", "FALLBACK_MARK", "status_line", "side_panel", "grade_markdown", "VERDICT_MARK"]
+__all__ = ["chat_messages", "FALLBACK_MARK", "status_line", "side_panel", "grade_markdown", "VERDICT_MARK",
+           "clock_html", "how_am_i_doing"]

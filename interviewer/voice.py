@@ -306,3 +306,74 @@ def speak(text: str, *, pause_s: float = 0.2) -> tuple[int, np.ndarray]:
             parts.append(gap)
         parts.append(chunk)
     return rate, (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16))
+
+
+# --- live transcription ---------------------------------------------------------------------
+
+PIECE_S = 4.0  # transcribe a piece once this much unsent audio has come in ...
+QUIET_WINDOW_S = 0.25  # ... cut where the last second or so is quietest, so no word is split
+
+
+class LiveTranscript:
+    """Speech transcribed while it is spoken: audio arrives in chunks (Gradio's streaming microphone);
+    every few seconds the audio so far is cut at a quiet moment and that piece transcribed, so when the
+    candidate stops only the last piece is left to do.
+
+        live = LiveTranscript()
+        for chunk in chunks:          # (sample_rate, samples), as gr.Audio(streaming=True) gives
+            live.feed(chunk)
+            show(live.text)           # the running transcript
+        final = live.finish()
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._pieces: list[str] = []
+        self.heard_s = 0.0  # seconds of audio taken in
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in self._pieces if p).strip()
+
+    def feed(self, chunk: tuple) -> str:
+        """Take one chunk; transcribe a piece if enough audio is waiting. Returns the running text."""
+        import numpy as np
+
+        audio = _decode(chunk)
+        self.heard_s += audio.size / ASR_RATE
+        self._pending = np.concatenate([self._pending, audio])
+        if self._pending.size >= PIECE_S * ASR_RATE:
+            cut = _quiet_cut(self._pending)
+            self._transcribe(self._pending[:cut])
+            self._pending = self._pending[cut:]
+        return self.text
+
+    def finish(self) -> str:
+        """Transcribe what is left and return the whole transcript."""
+        import numpy as np
+
+        if self._pending.size:
+            self._transcribe(self._pending)
+            self._pending = np.zeros(0, dtype=np.float32)
+        return self.text
+
+    def _transcribe(self, audio) -> None:
+        piece = transcribe((ASR_RATE, audio)).text
+        if piece:
+            self._pieces.append(piece)
+
+
+def _quiet_cut(audio) -> int:
+    """Where to cut `audio`: the quietest short window in its last 1.5 s (the whole, if it is short)."""
+    import numpy as np
+
+    window = int(QUIET_WINDOW_S * ASR_RATE)
+    tail_start = max(0, audio.size - int(1.5 * ASR_RATE))
+    tail = audio[tail_start:]
+    if tail.size < 2 * window:
+        return audio.size
+    frames = tail[: tail.size // window * window].reshape(-1, window)
+    quietest = int(np.argmin((frames ** 2).mean(axis=1)))
+    return tail_start + quietest * window + window // 2

@@ -106,10 +106,11 @@ def _client(url: str, tmp_path: Path):
 def test_three_turn_interview_report_and_downloaded_transcript(app_url, tmp_path):
     url, home = app_url
     client = _client(url, tmp_path)
-    chat, status, side, last_grade, box = client.predict("design", "video-recommendation", "", "", api_name="/start")
+    chat, status, side, last_grade, clock, box = client.predict("design", "video-recommendation", "", "",
+                                                                api_name="/start")
     assert [m["role"] for m in chat] == ["assistant"] and "video" in _text(chat[0]).lower()
     assert "interviewer: **offline**" in status and "grader: **semantic (offline)**" in status
-    assert "Clarify requirements" in side and "Time left in this stage" in side
+    assert "Clarify requirements" in side and "left in this stage" in clock
     assert "No answer graded yet" in last_grade
 
     chat, *_ = client.predict("What is the peak QPS we need to handle?", api_name="/send")
@@ -118,36 +119,37 @@ def test_three_turn_interview_report_and_downloaded_transcript(app_url, tmp_path
 
     answer = ("I would frame it as ranking: predict the probability that a user watches a video for more than "
               "thirty seconds, and order candidates by expected watch time, with a two-tower retrieval stage first.")
-    chat, status, side, last_grade, box = client.predict(answer, api_name="/send")
+    chat, status, side, last_grade, clock = client.predict(answer, api_name="/send")
     assert _text(chat[3]) == answer and chat[4]["role"] == "assistant"
-    assert box == ""  # the text box is cleared after sending
+    assert "Score" in last_grade  # the question's grade over its answers so far
 
-    chat, status, side, last_grade, box = client.predict(api_name="/skip")
+    assert client.predict("   ", api_name="/send")[0] == chat  # an empty send changes nothing
+
+    chat, status, side, last_grade, clock = client.predict(api_name="/skip")
     assert _text(chat[-2]) == "_(skips this question)_" and chat[-1]["role"] == "assistant"
     assert len(chat) >= 7
 
-    chat, status, side, last_grade, box = client.predict(api_name="/end")
+    chat, status, side, last_grade, clock = client.predict(api_name="/end")
     assert "Finished" in side
     report_md, chart = client.predict(api_name="/report")
     assert report_md.startswith("# Interview report: Home-page video recommendations")
-    assert "## Stages" in report_md
-    parts = [row[0] for row in chart["data"]]
-    assert parts[-1] == "Overall" and "Clarify requirements" in parts
-    assert all(0 <= row[1] <= 4 for row in chart["data"])
+    assert "## Stages" in report_md and "the bar for" in report_md  # a summary with a level
+    assert chart["type"] == "matplotlib" and chart["plot"]
 
-    md_path, json_path = client.predict(api_name="/export")
+    md_path, json_path, pdf_path = client.predict(api_name="/export")
+    assert Path(pdf_path).read_bytes().startswith(b"%PDF-")
     md, data = Path(md_path).read_text(encoding="utf-8"), json.loads(Path(json_path).read_text(encoding="utf-8"))
     assert Path(md_path).is_relative_to(tmp_path)  # really downloaded by the client, not read off the server's disk
     assert "## Transcript" in md and answer in md and "What is the peak QPS" in md
     candidate = [t["text"] for t in data["turns"] if t["role"] == "candidate"]
     assert candidate[:2] == ["What is the peak QPS we need to handle?", answer]
-    assert data["session"]["status"] == "ended" and data["report"]["overall"] == pytest.approx(chart["data"][-1][1])
+    assert data["session"]["status"] == "ended"
+    assert f"Overall: {data['report']['overall']:.1f}/4" in report_md
     assert (home / "exports" / Path(md_path).name).is_file()  # kept under the settings home
 
-    table, trend, weak, unfinished = client.predict(api_name="/history")
-    ids = [row[-1] for row in table["data"]]
-    assert data["session"]["id"] in ids
-    assert [row[1] for row in trend["data"]][-1] == pytest.approx(data["report"]["overall"])
+    table, trend, weak, picked, drill = client.predict(True, api_name="/history")
+    rows = {row[-1]: row for row in table["data"]}
+    assert float(rows[data["session"]["id"]][5]) == pytest.approx(data["report"]["overall"], abs=0.05)
 
 
 def test_actions_before_starting_are_refused_with_a_message(app_url, tmp_path):
@@ -175,7 +177,7 @@ def test_two_clients_at_once_see_only_their_own_interview(app_url, tmp_path):
                                            "model, offline evaluation and careful monitoring after launch.",
                                            api_name="/send")
                 texts.append([_text(m) for m in reply])
-            md_path, _ = client.predict(api_name="/export")
+            md_path, *_ = client.predict(api_name="/export")
             results[name] = {"sid": sid, "texts": texts, "md": Path(md_path).read_text(encoding="utf-8")}
         except BaseException as error:
             errors.append(error)
@@ -209,13 +211,13 @@ def test_resume_picks_up_an_unfinished_session_in_another_client(app_url, tmp_pa
     first = _client(url, tmp_path / "first")
     chat, status, *_ = first.predict("drill", "", "", "", api_name="/start")
     sid = status.split("session `")[1].split("`")[0]
-    table, trend, weak, unfinished = first.predict(api_name="/history")
+    table, *_ = first.predict(True, api_name="/history")
     assert sid in [row[-1] for row in table["data"]]
 
     second = _client(url, tmp_path / "second")
     with pytest.raises(Exception, match="Start an interview first"):
         second.predict(api_name="/report")
-    table, trend, weak, unfinished = second.predict(api_name="/history")  # what the page shows as it loads
+    table, *_ = second.predict(True, api_name="/history")  # every session on this machine
     assert sid in [row[-1] for row in table["data"]]
     resumed_chat, resumed_status, *_ = second.predict(sid, api_name="/resume")
     assert f"session `{sid}`" in resumed_status and [_text(m) for m in resumed_chat] == [_text(m) for m in chat]
@@ -290,12 +292,12 @@ def test_a_spoken_answer_goes_through_asr_into_the_transcript(app_url, tmp_path)
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), said], check=True, capture_output=True)
     client = _client(app_url[0], tmp_path / "dl")
     client.predict("grill", "", "", "", api_name="/start")
-    chat, status, side, last_grade, mic = client.predict(handle_file(str(wav)), api_name="/send_audio")
+    chat, status, side, last_grade, clock = client.predict(handle_file(str(wav)), api_name="/send_audio")
     heard = _text(chat[1]).lower()
-    assert chat[1]["role"] == "user" and mic is None
+    assert chat[1]["role"] == "user"
     for word in ("monitor", "drift", "retrain", "week"):
         assert word in heard
-    md_path, _ = client.predict(api_name="/export")
+    md_path, *_ = client.predict(api_name="/export")
     transcript = Path(md_path).read_text(encoding="utf-8").lower()
     assert "drift every day" in transcript
 

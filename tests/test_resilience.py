@@ -170,7 +170,7 @@ def test_the_app_answers_every_turn_and_shows_the_fallback_when_the_llm_fails(fa
     fault_server.apply(fault)
     try:
         client = _client(llm_app.url, tmp_path)
-        chat, status, side, last_grade, _ = _call(client, "grill", "", "", "", api_name="/start")
+        chat, status, side, last_grade, *_ = _call(client, "grill", "", "", "", api_name="/start")
         assert "interviewer: **llm**" in status and "grader: **llm (fault-model)**" in status
         assert FALLBACK_MARK in chat_text(chat[-1]) and NOTE in chat_text(chat[-1])
         sid = session_id(status)

@@ -26,6 +26,7 @@ class _Lexical:
     count: int
     ids: list[str]
     stages: list[str]
+    places: list[tuple[str, tuple[str, ...]]]  # each chunk's origin and its headings, lower-cased
     vectorizer: object
     matrix: object
 
@@ -37,7 +38,8 @@ class _Lexical:
         docs = [f"{m['section']}\n{t}" for t, m in zip(texts, metas, strict=True)]
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1)
         matrix = vectorizer.fit_transform(docs) if docs else None
-        return cls(len(ids), ids, [m.get("stage", "") for m in metas], vectorizer, matrix)
+        places = [(m["origin"], tuple(h.strip().lower() for h in m["section"].split(" > "))) for m in metas]
+        return cls(len(ids), ids, [m.get("stage", "") for m in metas], places, vectorizer, matrix)
 
     def top(self, query: str, n: int, stage: Stage | None) -> list[str]:
         if self.matrix is None:
@@ -47,6 +49,17 @@ class _Lexical:
             scores = np.where(np.array(self.stages) == stage.value, scores, 0.0)
         order = np.argsort(-scores)[:n]
         return [self.ids[i] for i in order if scores[i] > 0]
+
+    def in_section(self, origin: str, section: str, query: str) -> str | None:
+        """The chunk of `origin` under the heading `section` that best matches `query` (None if no such chunk)."""
+        heading = section.strip().lower()
+        rows = [i for i, (o, headings) in enumerate(self.places) if o == origin and heading in headings]
+        if not rows:
+            return None
+        if self.matrix is None or not query.strip():
+            return self.ids[rows[0]]
+        scores = (self.matrix[rows] @ self.vectorizer.transform([query]).T).toarray().ravel()
+        return self.ids[rows[int(np.argmax(scores))]]
 
 
 _stores: dict[tuple, tuple[Store, _Lexical | None]] = {}
@@ -70,6 +83,16 @@ def forget_stores() -> None:
     with _lock:
         _stores.clear()
     forget_clients()
+
+
+def section_passage(origin: str, section: str, query: str = "", settings: Settings | None = None) -> Passage | None:
+    """The passage a rubric source (a document and one of its headings) points at: the chunk under that
+    heading that best matches `query` (the key point or question it is cited for); None if the index has none."""
+    store, lexical = _open(settings or get_settings())
+    cid = lexical.in_section(origin, section, query)
+    if cid is None:
+        return None
+    return store.passages_for([cid], embed_one(query.strip() or section))[0]
 
 
 def search(query: str, k: int = 5, stage: Stage | str | None = None, settings: Settings | None = None) -> list[Passage]:

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 
 from ..config import Settings
-from ..corpus.retrieval import search
+from ..corpus.retrieval import search, section_passage
 from ..errors import IndexUnavailable
 from ..models import Citation, Grade, KeyPoint, RubricItem
 from .target import GradingTarget, Target
@@ -39,7 +39,15 @@ def citations(missed: list[KeyPoint], item: RubricItem | None, settings: Setting
         pass
     if item is not None:
         for source in item.sources:
-            if not any(c.origin == source.origin and source.section in c.section for c in citations):
+            if any(c.origin == source.origin and source.section in c.section for c in citations):
+                continue
+            try:  # the rubric's own source, resolved to its passage (its title, section and words)
+                p = section_passage(source.origin, source.section, item.question, settings)
+            except IndexUnavailable:
+                p = None
+            if p is not None:
+                citations.append(Citation(document=p.document, section=p.section, origin=p.origin, text=p.text))
+            else:
                 citations.append(Citation(document=source.origin, section=source.section, origin=source.origin, text=""))
     return citations
 

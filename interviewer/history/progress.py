@@ -54,10 +54,25 @@ class Progress:
         return sorted(self.bank.items, key=key)
 
     def weak_areas(self, n: int = 5) -> list[tuple[str, int, float]]:
-        """The stages and topics with the lowest mean score (at least two answers), worst first."""
-        areas = [(STAGE_TITLES[Stage(s)], c, m) for s, (c, m) in self.by_stage.items() if c >= 2]
-        areas += [(f"#{t}", c, m) for t, (c, m) in self.by_topic.items() if c >= 2]
+        """The stages and topics with the lowest mean score (at least two answers), worst first, named in words."""
+        return [(area_name(key), c, m) for key, c, m in self.weak_keys(n)]
+
+    def weak_keys(self, n: int = 5) -> list[tuple[str, int, float]]:
+        """As `weak_areas`, keyed by what a drill takes as its topic: a stage value or a rubric tag."""
+        areas = [(s, c, m) for s, (c, m) in self.by_stage.items() if c >= 2 and s in STAGE_VALUES]
+        areas += [(t, c, m) for t, (c, m) in self.by_topic.items() if c >= 2 and t not in STAGE_VALUES]
         return sorted(areas, key=lambda a: a[2])[:n]
+
+
+STAGE_VALUES = {s.value for s in Stage}
+
+
+def area_name(key: str) -> str:
+    """A stage value or a rubric tag in words: 'data' → 'Data', 'class-imbalance' → 'Class imbalance'."""
+    if key in STAGE_VALUES:
+        return STAGE_TITLES[Stage(key)]
+    words = key.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def progress(store: SessionStore, bank: RubricBank) -> Progress:

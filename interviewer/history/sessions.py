@@ -110,6 +110,13 @@ class SessionStore:
         with self._tx() as db:
             db.execute("UPDATE sessions SET status = ?, updated = ? WHERE id = ?", (status, time.time(), session_id))
 
+    def delete(self, session_id: str) -> None:
+        """Remove a session and its transcript for good (raises SessionNotFound if there is none)."""
+        self.get(session_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
     # --- turns ------------------------------------------------------------------------------
 
     def append(self, session_id: str, turn: Turn) -> Turn:

@@ -42,11 +42,12 @@ from .phrasing import Phraser, phraser_for
 from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
+from .room import RoomControls
 from .policy import charge, stage_done
 from .state import replay
 
 
-class Interview(ConversationalReplies, TurnHandlers):
+class Interview(RoomControls, ConversationalReplies, TurnHandlers):
     """One interview: its plan and transcript, with the grader and the phraser it uses passed in (the
     defaults come from the settings; tests pass scripted ones)."""
 
@@ -140,7 +141,8 @@ class Interview(ConversationalReplies, TurnHandlers):
                 "stage_title": STAGE_TITLES[slot.stage], "question": self.state.slot + 1, "questions": len(self.slots),
                 "time_left_s": self.time_left_s(), "finished": self.finished, "interviewer": self.backend,
                 "grader": self.grader.name, "last_grade": self.state.last_grade,
-                "stage_number": STAGES.index(slot.stage) + 1, "coverage": self.coverage()}
+                "stage_number": STAGES.index(slot.stage) + 1, "coverage": self.coverage(), "paused": self.paused,
+                "clock_since": None if self.paused else self.state.last_interviewer_at}
 
     def coverage(self) -> dict[str, tuple[int, int]]:
         """Design interviews: per stage, (key points covered so far, key points), from the coverage map."""
@@ -170,6 +172,7 @@ class Interview(ConversationalReplies, TurnHandlers):
         if isinstance(text, (bytes, bytearray)) or not isinstance(text, str):
             yield from self._say("notice", templates().not_text)
             return
+        self.unpause()  # speaking starts the clock again
         now = time.time()
         acts = [ACT_OF_KIND.get(kind, kind)] if kind else acts_of(text)
         turn_kind = kind or kind_for(acts, text)

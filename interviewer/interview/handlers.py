@@ -17,6 +17,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..text import shorten
 from .leaks import find_leak
+from .room import graded_text
 from .plan import Slot
 from .acts import question_parts
 from .policy import MAX_FOLLOW_UPS, after_answer
@@ -185,10 +186,10 @@ class TurnHandlers:
         ss = self.state.at(index)
         slot = self.slots[index]
         target = self.target(slot)
-        answer = "\n".join(ss.answers)
+        answer = graded_text(ss.answers, self.notes)
         g = None
         if ss.answers:
-            g = self.grader.grade(target, answer, cite=True)  # graded on where the answers ended
+            g = self.grader.grade(target, answer, cite=True)  # graded on where the answers ended, with the notes
         meta = {"slot": index, "skipped": skipped or not ss.answers, "hints": ss.hints, "follow_ups": ss.follow_ups}
         return self._record(Turn(role="system", stage=slot.stage.value, kind="slot-grade", text=answer,
                                  item_id=slot.id, grade=g, meta=meta))

@@ -32,9 +32,9 @@ def stage_target(bank: RubricBank, scenario: Scenario, stage: Stage) -> RubricIt
 
 
 def _filter(items: list[RubricItem], topic: str | None, difficulty: str | None) -> list[RubricItem]:
-    if topic:
-        t = topic.lower()
-        items = [i for i in items if t == i.stage.value or t in (x.lower() for x in i.tags)] or items
+    if topic:  # one topic, or several separated by commas ("drill these" weak areas)
+        wanted = {t.strip().lower() for t in topic.split(",") if t.strip()}
+        items = [i for i in items if i.stage.value in wanted or wanted & {x.lower() for x in i.tags}] or items
     if difficulty:
         items = [i for i in items if i.difficulty == difficulty] or items
     return items

@@ -31,6 +31,8 @@ class State:
     finished: bool = False
     last_interviewer_at: float | None = None
     last_grade: Grade | None = None
+    notes: str = ""  # the candidate's design notes, as last saved
+    paused_at: float | None = None  # the stage clock is stopped since then
 
     def at(self, index: int) -> SlotState:
         return self.slots.setdefault(index, SlotState())
@@ -78,4 +80,12 @@ def replay(turns: list[Turn]) -> State:
                 state.stage_covered[stage] = meta.stage_covered
         elif turn.kind == "slot-grade":
             state.at(meta.slot).closed = True
+        elif turn.kind == "notes":
+            state.notes = turn.text
+        elif turn.kind == "pause":
+            state.paused_at = turn.at
+        elif turn.kind == "resume" and state.paused_at is not None:
+            if state.last_interviewer_at is not None:  # the pause is not charged: the clock starts later
+                state.last_interviewer_at += max(0.0, turn.at - state.paused_at)
+            state.paused_at = None
     return state
