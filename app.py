@@ -577,6 +577,7 @@ def build() -> gr.Blocks:
             return event
 
         def opened_session(event):
+            event = event.then(_controls, sid, controls, **private)
             return after(event.then(_remember, [sid, known], [known, sid_box], **private)
                          .then(None, sid_box, None, js=SET_URL))
 

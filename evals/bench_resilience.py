@@ -80,7 +80,7 @@ def _one_client(url: str, run: ClientRun, turns: int, download_dir: Path, deadli
             chat, *_ = call(ANSWER.format(marker=run.marker, n=n), api_name="/send")
             run.latencies_s.append(time.perf_counter() - started)
             run.chats.append([_text(m) for m in chat])
-        _, json_path = call(api_name="/export")
+        _, json_path, _ = call(api_name="/export")
         run.transcript = json.loads(Path(json_path).read_text(encoding="utf-8"))
     except BaseException as error:
         run.error = f"{type(error).__name__}: {error}"[:500]

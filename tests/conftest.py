@@ -109,3 +109,11 @@ def indexed_home(built_index, home, monkeypatch):
     shutil.copytree(source, home)
     _reset_caches()
     return home
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (for screenshots)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
