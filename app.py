@@ -30,10 +30,9 @@ import interviewer as core  # first: importing it applies the offline switches a
 import gradio as gr
 import pandas as pd
 
-MODES = [("Design interview (a whole scenario, stage by stage)", "design"),
-         ("Trap drill (common mistakes, answer revealed)", "drill"),
-         ("Grill (quick-fire questions)", "grill"),
-         ("Review (your weakest items first)", "review")]
+MODES = [("Design interview", "design"), ("Trap drill", "drill"), ("Grill", "grill"), ("Review", "review")]
+MODE_INFO = ("Design: one scenario, stage by stage. Drill: common mistakes, answer revealed. Grill: quick-fire "
+             "questions. Review: your weakest items first.")
 DIFFICULTIES = [("any", ""), ("easy", "easy"), ("medium", "medium"), ("hard", "hard")]
 BUSY_FOR_S = 300  # a session marked busy longer than this (a dropped request) is free again
 PLACEHOLDER = "Answer or ask the interviewer. Enter sends, Shift+Enter starts a new line."
@@ -98,7 +97,7 @@ def _controls(sid: str | None):
         except core.SessionNotFound:
             pass
     update = gr.update(interactive=live)
-    return (update, update, update, update, gr.update(interactive=live, value="▶ Resume clock" if paused else "⏸ Pause"),
+    return (update, update, update, update, gr.update(interactive=live, value="Start the clock again" if paused else "Pause the clock"),
             update, update, gr.update(interactive=bool(sid)), gr.update(interactive=bool(sid)))
 
 
@@ -385,7 +384,7 @@ def on_grade(item_id: str, question: str, reference: str, trap: str, key_points:
 # --- History tab ----------------------------------------------------------------------------
 
 
-def on_history(known: list | None = None, everything: bool = True):
+def on_history(everything: bool = True, known: list | None = None):
     """Sessions (this browser's, or every one on this machine), the trend per mode, weak areas in words."""
     store = core.open_sessions()
     mine = set(known or [])
@@ -473,7 +472,7 @@ def build() -> gr.Blocks:
                     dismiss_offer = gr.Button("Start something new", scale=0)
                 with gr.Row(elem_id="room-main"):
                     with gr.Column(scale=1, min_width=220, elem_id="room-setup"):
-                        mode = gr.Dropdown(MODES, value="design", label="Mode")
+                        mode = gr.Dropdown(MODES, value="design", label="Mode", info=MODE_INFO)
                         scenarios = [(s.title, s.id) for s in bank.scenarios.values()]
                         scenario = gr.Dropdown([("random scenario", "")] + scenarios, value="", label="Scenario")
                         topic = gr.Dropdown(_topics(bank), value="", label="Topic", visible=False)
@@ -507,7 +506,7 @@ def build() -> gr.Blocks:
                             send_audio = gr.Button("Send the uploaded recording")
                     with gr.Column(scale=1, min_width=240, elem_id="room-side"):
                         clock = gr.HTML(core.clock_html(None, time.time()), elem_id="clock-box")
-                        pause = gr.Button("⏸ Pause", size="sm", interactive=False, elem_id="pause")
+                        pause = gr.Button("Pause the clock", size="sm", interactive=False, elem_id="pause")
                         side = gr.Markdown("", elem_id="side-panel")
                         with gr.Accordion("This question's grade", open=False, elem_classes="side-details"):
                             last_grade = gr.Markdown(core.grade_markdown(None), elem_id="question-grade")
@@ -569,19 +568,21 @@ def build() -> gr.Blocks:
         mode.change(lambda m: (gr.Dropdown(visible=m == "design"), gr.Dropdown(visible=m != "design")),
                     mode, [scenario, topic], **private)
 
-        def after(event, speak: bool = True):
-            """What follows every event that changes the interview: controls, the address, speech, focus."""
+        def after(event, speak: bool = True, speak_api: dict = private):
+            """What follows every event that changes the interview: live controls, then the reply spoken."""
             event = event.then(_controls, sid, controls, **private)
             if speak:
-                event = event.then(on_speak, [sid, speak_on], voice_out, **private)
+                event = event.then(on_speak, [sid, speak_on], voice_out, **speak_api)
             return event
 
-        def opened_session(event):
+        def opened_session(event, speak_api: dict = private):
+            """After a session opens: live controls, remembered by the browser, in the address, spoken."""
             event = event.then(_controls, sid, controls, **private)
             return after(event.then(_remember, [sid, known], [known, sid_box], **private)
-                         .then(None, sid_box, None, js=SET_URL))
+                         .then(None, sid_box, None, js=SET_URL), speak_api=speak_api)
 
-        opened_session(start.click(on_start, [mode, scenario, topic, difficulty], view + [text], api_name="start"))
+        opened_session(start.click(on_start, [mode, scenario, topic, difficulty], view + [text], api_name="start"),
+                       speak_api={"api_name": "speak"})
         for trigger, api in ((send.click, {"api_name": "send"}), (text.submit, private)):
             after(trigger(take_message, [sid, text], [outbox, text], queue=False, show_progress="hidden", **private)
                   .then(on_send, [sid, outbox], view, **api)).then(None, None, None, js=FOCUS)
@@ -601,20 +602,20 @@ def build() -> gr.Blocks:
         item.change(on_pick_item, item, item_info, **private)
         transcribe.click(on_transcribe, [grade_mic, answer], answer, api_name="transcribe")
         grade_btn.click(on_grade, [item, question, reference, trap, key_points, answer], feedback, api_name="grade")
-        refresh.click(on_history, [known, everything], history_out, api_name="history")
-        everything.change(on_history, [known, everything], history_out, **private)
+        refresh.click(on_history, [everything, known], history_out, api_name="history")
+        everything.change(on_history, [everything, known], history_out, **private)
         opened_session(open_btn.click(on_resume, picked, opened + [tabs] + report_out, api_name="resume"))
         opened_session(resume_offer.click(on_resume, offered, opened + [tabs] + report_out, **private))
         dismiss_offer.click(lambda: gr.update(visible=False), None, offer_row, **private)
         delete.click(on_delete, picked, None, api_name="delete").then(
-            on_history, [known, everything], history_out, **private)
+            on_history, [everything, known], history_out, **private)
         export_one.click(on_export, picked, [h_md, h_json, h_pdf], **private)
         opened_session(drill.click(on_drill, drill_topics, view + [text], **private).then(
             lambda: gr.Tabs(selected="interview"), None, tabs, **private))
         after(demo.load(on_page_load, known, opened + [offered, tabs] + report_out, **private)
               .then(_remember, [sid, known], [known, sid_box], **private).then(None, sid_box, None, js=SET_URL),
               speak=False)
-        demo.load(on_history, [known, everything], history_out, **private)
+        demo.load(on_history, [everything, known], history_out, **private)
     return demo
 
 

@@ -9,6 +9,7 @@
     python -m evals fit-acts                       # refit the dialogue-act model (held-out writer report)
     python -m evals heldout [--out D]              # the grader with the blind writer held out
     python -m evals bench [--out docs/BENCHMARKS.md] [--only grader,interview]
+    python -m evals screenshots [--out docs/img]   # every tab of the UI, for docs/UI.md
 
 Each suite is a module of its own; this file only maps options onto them. Suites use the package's
 public names and never the tests.
@@ -136,6 +137,14 @@ def bench(out: Path | None = typer.Option(Path("docs/BENCHMARKS.md"), help="The 
     from evals import bench as suite
 
     raise typer.Exit(suite.main(out=None if print_only else out, only=only or ",".join(suite.SUITES)))
+
+
+@app.command()
+def screenshots(out: Path = typer.Option(Path("docs/img"), help="Folder for the PNG files.")) -> None:
+    """Screenshots of every tab (real app, Playwright on the system Chromium) for docs/UI.md."""
+    from evals import screenshots as suite
+
+    raise typer.Exit(suite.main(out=out))
 
 
 if __name__ == "__main__":

@@ -310,7 +310,7 @@ def speak(text: str, *, pause_s: float = 0.2) -> tuple[int, np.ndarray]:
 
 # --- live transcription ---------------------------------------------------------------------
 
-PIECE_S = 4.0  # transcribe a piece once this much unsent audio has come in ...
+PIECE_S = 2.5  # transcribe a piece once this much unsent audio has come in (short: the last one is quick) ...
 QUIET_WINDOW_S = 0.25  # ... cut where the last second or so is quietest, so no word is split
 
 

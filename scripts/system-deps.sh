@@ -3,13 +3,14 @@
 #
 #   espeak-ng          makes the spoken answers that the speech tests transcribe
 #   chromium           headless page screenshot of the Gradio UI
-#   fonts-dejavu-core  so that screenshot renders text
+#   fonts-dejavu-core  so that screenshot renders text (and the PDF report's font)
+#   fonts-noto-color-emoji  the verdict marks in screenshots of the UI
 #
 # Idempotent and quiet: nothing happens (no apt-get update either) when all are present.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-PACKAGES=(espeak-ng chromium fonts-dejavu-core)
+PACKAGES=(espeak-ng chromium fonts-dejavu-core fonts-noto-color-emoji)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
