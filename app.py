@@ -97,8 +97,9 @@ def _controls(sid: str | None):
         except core.SessionNotFound:
             pass
     update = gr.update(interactive=live)
-    return (update, update, update, update, gr.update(interactive=live, value="Start the clock again" if paused else "Pause the clock"),
-            update, update, gr.update(interactive=bool(sid)), gr.update(interactive=bool(sid)))
+    clock = gr.update(interactive=live, value="Start the clock again" if paused else "Pause the clock")
+    opened = gr.update(interactive=bool(sid))
+    return update, update, update, update, clock, update, update, opened, opened
 
 
 # --- Interview tab handlers -----------------------------------------------------------------
