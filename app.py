@@ -222,16 +222,23 @@ def on_speak(sid: str | None, enabled: bool):
 # --- live transcription ---------------------------------------------------------------------
 
 
-def on_stream(live: core.LiveTranscript | None, chunk):
-    """A chunk of microphone audio while the candidate speaks: transcribed in pieces, shown as it grows."""
+PAUSE_TO_SEND_S = 3.0  # with "send when I pause" ticked: this much quiet after speech sends the transcript
+
+
+def on_stream(live: core.LiveTranscript | None, chunk, send_on_pause: bool):
+    """A chunk of microphone audio while the candidate speaks: transcribed in pieces, shown as it grows; after a
+    pause (when asked) the transcript goes to the outbox as the candidate's turn."""
     if chunk is None:
-        return live, gr.skip()
+        return live, gr.skip(), gr.skip()
     live = live or core.LiveTranscript()
     try:
         live.feed(chunk)
+        if send_on_pause and live.spoke and live.quiet_s >= PAUSE_TO_SEND_S:
+            text = live.finish()
+            return None, "", text
     except core.VoiceError as error:
         gr.Warning(str(error))
-    return live, live.text
+    return live, live.text, gr.skip()
 
 
 def on_stream_end(live: core.LiveTranscript | None, shown: str):
@@ -502,6 +509,8 @@ def build() -> gr.Blocks:
                                            label="Microphone: transcribed while you speak")
                             transcript = gr.Textbox(label="What I heard (check and edit it, then send)", lines=3,
                                                     elem_id="transcript")
+                            send_on_pause = gr.Checkbox(False, label="Send when I pause for 3 seconds")
+                            spoken = gr.Textbox(visible="hidden")  # a transcript sent by the pause
                             send_transcript = gr.Button("Send what I said", interactive=False)
                             upload = gr.Audio(sources=["upload"], type="filepath", label="Or upload a recording")
                             send_audio = gr.Button("Send the uploaded recording")
@@ -590,7 +599,10 @@ def build() -> gr.Blocks:
         after(send_transcript.click(take_transcript, [sid, transcript], [outbox, transcript], queue=False,
                                     show_progress="hidden", **private).then(on_send, [sid, outbox], view, **private))
         after(send_audio.click(on_send_audio, [sid, upload], view, api_name="send_audio"))
-        mic.stream(on_stream, [live, mic], [live, transcript], stream_every=1.0, time_limit=600, **private)
+        mic.stream(on_stream, [live, mic, send_on_pause], [live, transcript, spoken], stream_every=1.0, time_limit=600,
+                   **private)
+        after(spoken.change(take_message, [sid, spoken], [outbox, spoken], queue=False, show_progress="hidden",
+                            **private).then(on_send, [sid, outbox], view, **private))
         mic.stop_recording(on_stream_end, [live, transcript], [live, transcript], **private)
         after(hint.click(on_hint, sid, view, api_name="hint"))
         after(skip.click(on_skip, sid, view, api_name="skip"))
@@ -625,6 +637,8 @@ def warm_up() -> None:
     bank = core.get_bank()
     if bank.items:
         core.grade(next(iter(bank.items.values())), "A short answer to load the models.")
+    if core.voice.available():  # the first spoken answer should not wait for the speech models either
+        core.voice.warm_up()
 
 
 def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **kwargs):

@@ -228,7 +228,7 @@ def _decode(audio: AudioInput) -> np.ndarray:
         raise VoiceError(f"Could not read {name} as audio (WAV, OGG or MP3 expected): {error}") from error
 
 
-def transcribe(audio: AudioInput, *, beam_size: int = BEAM_SIZE) -> Transcript:
+def transcribe(audio: AudioInput, *, beam_size: int = BEAM_SIZE, prompt: str | None = None) -> Transcript:
     """Speech to text, in English.
 
     `audio`: a file path (WAV, OGG, MP3, ...), the file's bytes, or `(sample_rate, samples)` as
@@ -251,6 +251,7 @@ def transcribe(audio: AudioInput, *, beam_size: int = BEAM_SIZE) -> Transcript:
         vad_filter=True,  # drops silence (faster, and no words invented from noise)
         condition_on_previous_text=False,
         without_timestamps=True,
+        initial_prompt=prompt or None,
     )
     text = " ".join(segment.text.strip() for segment in segments).strip()
     return Transcript(text=text, language=info.language or "en", duration_s=duration,
@@ -258,6 +259,13 @@ def transcribe(audio: AudioInput, *, beam_size: int = BEAM_SIZE) -> Transcript:
 
 
 # --- TTS --------------------------------------------------------------------------------------
+
+
+def warm_up() -> None:
+    """Load both speech models now (the app does it at start, so the first spoken answer is not the slow one)."""
+    _require()
+    _asr_model()
+    _voice()
 
 
 def _voice():
@@ -310,8 +318,10 @@ def speak(text: str, *, pause_s: float = 0.2) -> tuple[int, np.ndarray]:
 
 # --- live transcription ---------------------------------------------------------------------
 
-PIECE_S = 2.5  # transcribe a piece once this much unsent audio has come in (short: the last one is quick) ...
-QUIET_WINDOW_S = 0.25  # ... cut where the last second or so is quietest, so no word is split
+PIECE_S = 5.0  # transcribe a piece once this much unsent audio has come in (the last one stays short) ...
+QUIET_WINDOW_S = 0.25  # ... cut where the last two seconds are quietest, so no word is split
+QUIET_SEARCH_S = 2.0
+QUIET_RMS = 0.01  # a chunk quieter than this (root mean square, full scale 1) is a pause
 
 
 class LiveTranscript:
@@ -332,6 +342,8 @@ class LiveTranscript:
         self._pending = np.zeros(0, dtype=np.float32)
         self._pieces: list[str] = []
         self.heard_s = 0.0  # seconds of audio taken in
+        self.quiet_s = 0.0  # seconds of pause at the end of what came in so far
+        self.spoke = False  # anything louder than a pause came in
 
     @property
     def text(self) -> str:
@@ -343,6 +355,10 @@ class LiveTranscript:
 
         audio = _decode(chunk)
         self.heard_s += audio.size / ASR_RATE
+        if audio.size and float(np.sqrt(np.mean(audio ** 2))) < QUIET_RMS:
+            self.quiet_s += audio.size / ASR_RATE
+        elif audio.size:
+            self.quiet_s, self.spoke = 0.0, True
         self._pending = np.concatenate([self._pending, audio])
         if self._pending.size >= PIECE_S * ASR_RATE:
             cut = _quiet_cut(self._pending)
@@ -360,17 +376,17 @@ class LiveTranscript:
         return self.text
 
     def _transcribe(self, audio) -> None:
-        piece = transcribe((ASR_RATE, audio)).text
+        piece = transcribe((ASR_RATE, audio), prompt=self.text[-200:]).text
         if piece:
             self._pieces.append(piece)
 
 
 def _quiet_cut(audio) -> int:
-    """Where to cut `audio`: the quietest short window in its last 1.5 s (the whole, if it is short)."""
+    """Where to cut `audio`: the quietest short window in its last two seconds (the whole, if it is short)."""
     import numpy as np
 
     window = int(QUIET_WINDOW_S * ASR_RATE)
-    tail_start = max(0, audio.size - int(1.5 * ASR_RATE))
+    tail_start = max(0, audio.size - int(QUIET_SEARCH_S * ASR_RATE))
     tail = audio[tail_start:]
     if tail.size < 2 * window:
         return audio.size

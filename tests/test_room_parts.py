@@ -141,10 +141,15 @@ def test_the_live_transcript_cuts_pieces_at_quiet_moments(monkeypatch):
     live = core.LiveTranscript()
     rate = 48_000
     tone = (np.sin(np.arange(rate) / 5) * 8000).astype(np.int16)  # one second of sound
-    for second in range(9):
+    for second in range(16):
         chunk = tone if second % 3 else np.zeros(rate, dtype=np.int16)
         live.feed((rate, chunk))
+    assert live.spoke and live.quiet_s == pytest.approx(1.0)  # it ended on a second of quiet
     pieces = len(heard)
     assert pieces >= 2 and live.text == " ".join(f"piece{i}" for i in range(1, pieces + 1))  # while speaking
-    assert all(voice.PIECE_S - 1.5 <= h <= voice.PIECE_S + 1.0 for h in heard)  # cut near the piece length
-    assert live.finish().endswith(f"piece{pieces + 1}") and sum(heard) == pytest.approx(9.0, abs=0.01)
+    assert all(voice.PIECE_S - voice.QUIET_SEARCH_S <= h <= voice.PIECE_S + 1.0 for h in heard[:pieces])
+    assert live.finish().endswith(f"piece{pieces + 1}") and sum(heard) == pytest.approx(16.0, abs=0.01)
+    quiet = core.LiveTranscript()
+    for _ in range(3):
+        quiet.feed((rate, np.zeros(rate, dtype=np.int16)))
+    assert not quiet.spoke and quiet.quiet_s == pytest.approx(3.0)  # a pause, and nothing said
