@@ -204,3 +204,47 @@ def test_on_a_phone_the_side_panel_sits_above_the_chat(app, browser):
         assert answer["y"] + answer["height"] < 2 * 844  # the answer box within two screens
     finally:
         phone.close()
+
+
+def test_speaking_into_the_microphone_is_transcribed_while_speaking_and_sent(app, tmp_path):
+    """Chromium's fake microphone plays a spoken answer (espeak-ng): the transcript grows while recording,
+    can be checked, and is sent as the candidate's turn."""
+    from interviewer import voice
+
+    missing = voice.missing_reason() or ("" if shutil.which("espeak-ng") else "espeak-ng is not installed")
+    if missing:
+        if IN_CI:
+            pytest.fail(f"the live speech test cannot run in CI: {missing}")
+        pytest.skip(missing)
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    wav = tmp_path / "answer.wav"
+    said = ("I would monitor feature drift every day. Then I would retrain the model every week, "
+            "when the offline metrics improve.")
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(wav), said], check=True, capture_output=True)
+    fake_mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={wav}%noloop"]
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake_mic)
+        try:
+            page = chromium.new_context(viewport={"width": 1280, "height": 900}, permissions=["microphone"]).new_page()
+            page.goto(f"{app}?mode=grill&seed=1")
+            _wait_messages(page, 1)
+            page.get_by_text("Speak your answer").click()
+            page.locator("button.record-button").first.click()
+            page.wait_for_function("() => document.querySelector('#transcript textarea').value.length > 0",
+                                   timeout=WAIT_MS)  # words appear before the recording stops
+            page.wait_for_timeout(4000)
+            page.get_by_role("button", name="Stop Recording").last.click()
+            page.wait_for_function("() => /retrain/i.test(document.querySelector('#transcript textarea').value)",
+                                   timeout=WAIT_MS)
+            heard = page.locator("#transcript textarea").input_value().lower()
+            assert "drift" in heard and "week" in heard
+            page.get_by_role("button", name="Send what I said").click()
+            chat = _wait_messages(page, 3)
+            assert "retrain" in chat[1].lower()
+            assert page.locator("#transcript textarea").input_value() == ""
+        finally:
+            chromium.close()
