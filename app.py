@@ -599,8 +599,9 @@ def build() -> gr.Blocks:
         after(send_transcript.click(take_transcript, [sid, transcript], [outbox, transcript], queue=False,
                                     show_progress="hidden", **private).then(on_send, [sid, outbox], view, **private))
         after(send_audio.click(on_send_audio, [sid, upload], view, api_name="send_audio"))
+        # One chunk at a time, in order: each chunk's handler reads the live transcript the last one left.
         mic.stream(on_stream, [live, mic, send_on_pause], [live, transcript, spoken], stream_every=1.0, time_limit=600,
-                   **private)
+                   concurrency_limit=1, **private)
         after(spoken.change(take_message, [sid, spoken], [outbox, spoken], queue=False, show_progress="hidden",
                             **private).then(on_send, [sid, outbox], view, **private))
         mic.stop_recording(on_stream_end, [live, transcript], [live, transcript], **private)

@@ -30,6 +30,7 @@ import io
 import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from math import gcd
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -326,13 +327,14 @@ QUIET_RMS = 0.01  # a chunk quieter than this (root mean square, full scale 1) i
 
 class LiveTranscript:
     """Speech transcribed while it is spoken: audio arrives in chunks (Gradio's streaming microphone);
-    every few seconds the audio so far is cut at a quiet moment and that piece transcribed, so when the
-    candidate stops only the last piece is left to do.
+    every few seconds the audio so far is cut at a quiet moment and that piece is transcribed in the
+    background, in order, so taking a chunk never waits for the model (a busy handler would make the
+    browser drop chunks), and when the candidate stops only the last piece is left to do.
 
         live = LiveTranscript()
         for chunk in chunks:          # (sample_rate, samples), as gr.Audio(streaming=True) gives
             live.feed(chunk)
-            show(live.text)           # the running transcript
+            show(live.text)           # the running transcript (the pieces done so far)
         final = live.finish()
     """
 
@@ -341,6 +343,7 @@ class LiveTranscript:
 
         self._pending = np.zeros(0, dtype=np.float32)
         self._pieces: list[str] = []
+        self._jobs: list[Future] = []
         self.heard_s = 0.0  # seconds of audio taken in
         self.quiet_s = 0.0  # seconds of pause at the end of what came in so far
         self.spoke = False  # anything louder than a pause came in
@@ -350,7 +353,8 @@ class LiveTranscript:
         return " ".join(p for p in self._pieces if p).strip()
 
     def feed(self, chunk: tuple) -> str:
-        """Take one chunk; transcribe a piece if enough audio is waiting. Returns the running text."""
+        """Take one chunk (at once); start a piece's transcription if enough audio is waiting. Returns the
+        running text."""
         import numpy as np
 
         audio = _decode(chunk)
@@ -362,8 +366,14 @@ class LiveTranscript:
         self._pending = np.concatenate([self._pending, audio])
         if self._pending.size >= PIECE_S * ASR_RATE:
             cut = _quiet_cut(self._pending)
-            self._transcribe(self._pending[:cut])
+            self._submit(self._pending[:cut])
             self._pending = self._pending[cut:]
+        return self.text
+
+    def wait(self) -> str:
+        """Wait for the pieces already started; the text so far (raises VoiceError if one failed)."""
+        for job in self._jobs:
+            job.result()
         return self.text
 
     def finish(self) -> str:
@@ -371,14 +381,31 @@ class LiveTranscript:
         import numpy as np
 
         if self._pending.size:
-            self._transcribe(self._pending)
+            self._submit(self._pending)
             self._pending = np.zeros(0, dtype=np.float32)
-        return self.text
+        return self.wait()
+
+    def _submit(self, audio) -> None:
+        self._jobs.append(_live_pool().submit(self._transcribe, audio))
 
     def _transcribe(self, audio) -> None:
+        # One worker runs the pieces in order, so the previous pieces are done: they are this one's context.
         piece = transcribe((ASR_RATE, audio), prompt=self.text[-200:]).text
         if piece:
             self._pieces.append(piece)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _live_pool() -> ThreadPoolExecutor:
+    """One background worker for live pieces (the ASR model already uses every core it is given)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-asr")
+        return _pool
 
 
 def _quiet_cut(audio) -> int:

@@ -145,6 +145,7 @@ def test_the_live_transcript_cuts_pieces_at_quiet_moments(monkeypatch):
         chunk = tone if second % 3 else np.zeros(rate, dtype=np.int16)
         live.feed((rate, chunk))
     assert live.spoke and live.quiet_s == pytest.approx(1.0)  # it ended on a second of quiet
+    live.wait()  # pieces are transcribed in the background while the chunks keep coming
     pieces = len(heard)
     assert pieces >= 2 and live.text == " ".join(f"piece{i}" for i in range(1, pieces + 1))  # while speaking
     assert all(voice.PIECE_S - voice.QUIET_SEARCH_S <= h <= voice.PIECE_S + 1.0 for h in heard[:pieces])
