@@ -498,6 +498,7 @@ def build() -> gr.Blocks:
                             text = gr.Textbox(placeholder=PLACEHOLDER, show_label=False, lines=1, max_lines=8, scale=5,
                                               elem_id="answer")
                             send = gr.Button("Send", variant="primary", scale=1, interactive=False, elem_id="send")
+                        send_audio_api = gr.Button(visible="hidden")  # /send_audio: a recording sent as the turn at once (API)
                         outbox = gr.Textbox(visible="hidden")  # the message being sent (the box itself clears at once)
                         sid_box = gr.Textbox(visible="hidden", elem_id="sid")  # the session id, for the address
                         with gr.Row():
@@ -513,7 +514,7 @@ def build() -> gr.Blocks:
                             spoken = gr.Textbox(visible="hidden")  # a transcript sent by the pause
                             send_transcript = gr.Button("Send what I said", interactive=False)
                             upload = gr.Audio(sources=["upload"], type="filepath", label="Or upload a recording")
-                            send_audio = gr.Button("Send the uploaded recording")
+                            send_audio = gr.Button("Transcribe the upload (then check it and send)")
                     with gr.Column(scale=1, min_width=240, elem_id="room-side"):
                         clock = gr.HTML(core.clock_html(None, time.time()), elem_id="clock-box")
                         pause = gr.Button("Pause the clock", size="sm", interactive=False, elem_id="pause")
@@ -598,7 +599,8 @@ def build() -> gr.Blocks:
                   .then(on_send, [sid, outbox], view, **api)).then(None, None, None, js=FOCUS)
         after(send_transcript.click(take_transcript, [sid, transcript], [outbox, transcript], queue=False,
                                     show_progress="hidden", **private).then(on_send, [sid, outbox], view, **private))
-        after(send_audio.click(on_send_audio, [sid, upload], view, api_name="send_audio"))
+        send_audio.click(on_transcribe, [upload, transcript], transcript, **private)
+        after(send_audio_api.click(on_send_audio, [sid, upload], view, api_name="send_audio"))
         # One chunk at a time, in order: each chunk's handler reads the live transcript the last one left.
         mic.stream(on_stream, [live, mic, send_on_pause], [live, transcript, spoken], stream_every=1.0, time_limit=600,
                    concurrency_limit=1, **private)
