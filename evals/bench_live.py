@@ -4,8 +4,9 @@ of speech to the interviewer's first audio.
     python -m evals bench --only live --print
 
 Runs in a fresh subprocess held to two CPU cores. espeak-ng speaks a ~60 s answer; it is fed to
-`LiveTranscript` in one-second chunks, as Gradio's streaming microphone sends them (back to back, so the
-check that transcription keeps up is the ASR time per piece against the piece's length). At the end of
+`LiveTranscript` in one-second chunks, as Gradio's streaming microphone sends them, back to back; the pieces
+are transcribed in the background, and transcription keeps up when all of them take less time than the answer
+lasts (spoken in real time, only the last piece is then left when the candidate stops). At the end of
 speech the last piece is transcribed, the offline interviewer answers, and piper makes its first audio
 chunk: that sum is the figure the goal is about.
 """
@@ -55,8 +56,11 @@ for _ in range(repeats):
     iv = core.Interview.start(mode="grill", count=5, seed=1)
     live = core.LiveTranscript()
     worst = 0.0
+    started = time.perf_counter()
     for chunk in chunks:
         t = time.perf_counter(); live.feed((16000, chunk)); worst = max(worst, time.perf_counter() - t)
+    live.wait()  # the pieces, transcribed in the background; spoken in real time they are done as speech goes on
+    pieces_s = time.perf_counter() - started
     t = time.perf_counter()
     heard = live.finish()
     t_asr = time.perf_counter() - t
@@ -66,7 +70,7 @@ for _ in range(repeats):
     next(voice.speak_stream(reply))
     total = time.perf_counter() - t
     runs.append({"last_piece": t_asr, "turn": t_turn, "first_audio": total - t_asr - t_turn, "total": total,
-                 "worst_feed": worst, "words": len(heard.split())})
+                 "worst_feed": worst, "pieces_s": pieces_s, "words": len(heard.split())})
 best = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]
 print(json.dumps({"cores": len(os.sched_getaffinity(0)), "duration": audio.size / 16000, "load": os.getloadavg()[0],
                   "median": best, "totals": [r["total"] for r in runs], "spoken_words": len(text.split())}))
@@ -91,6 +95,7 @@ def rows(m: dict | None = None) -> list[tuple[str, str, str, str]]:
          f"the interviewer's first audio ({m['cores']} cores, load average {m['load']:.1f}; median of {REPEATS})",
          f"{r['total']:.2f} s (last piece ASR {r['last_piece']:.2f} s + turn {r['turn']:.2f} s + first TTS audio "
          f"{r['first_audio']:.2f} s)", f"≤ {GOAL_S:.1f} s", "met" if r["total"] <= GOAL_S else "missed"),
-        ("Live transcription keeps up: the slowest one-second chunk (including a ~4 s piece's ASR)",
-         f"{r['worst_feed']:.2f} s", "< 4 s (the piece length)", "met" if r["worst_feed"] < 4 else "missed"),
+        (f"Live transcription keeps up: ASR of all the pieces of the {m['duration']:.0f} s answer (a chunk is taken "
+         f"in {r['worst_feed'] * 1000:.0f} ms at most)", f"{r['pieces_s']:.1f} s ({r['pieces_s'] / m['duration']:.2f}× "
+         "real time)", "< 1× real time", "met" if r["pieces_s"] < m["duration"] else "missed"),
     ]
