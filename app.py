@@ -1,8 +1,9 @@
 """The Gradio UI: a mock interview room over the `interviewer` package.
 
 A thin client: every handler opens the interview named by the browser's own `gr.State` (a
-session id) from SQLite, calls the package's public API, and renders what it returns. Nothing is
-kept between requests in this module except a note of which sessions are busy answering.
+session id) from the session database, checks that the signed-in user may (`_open`), calls the
+package's public API, and renders what it returns. Nothing is kept between requests in this
+module, so several app processes can serve the same sessions (the busy lock is in the database).
 
 Tabs: Interview (typed or spoken, with a side panel of stage, time left and the last grade),
 Report, Grade an answer, History. Named API endpoints (`start`, `send`, `send_audio`, `hint`,
@@ -18,7 +19,6 @@ Report, Grade an answer, History. Named API endpoints (`start`, `send`, `send_au
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import datetime
 
@@ -31,35 +31,28 @@ MODES = [("Design interview (a whole scenario, stage by stage)", "design"),
          ("Grill (quick-fire questions)", "grill"),
          ("Review (your weakest items first)", "review")]
 DIFFICULTIES = [("any", ""), ("easy", "easy"), ("medium", "medium"), ("hard", "hard")]
-BUSY_FOR_S = 300  # a session marked busy longer than this (a dropped request) is free again
-
-_busy: dict[str, float] = {}
-_busy_lock = threading.Lock()
 
 
 # --- opening the browser's interview --------------------------------------------------------
 
 
-def _open(sid: str | None) -> core.Interview:
-    if not sid:
-        raise gr.Error("Start an interview first (Interview tab), or resume one from History.")
+def _user(request: gr.Request | None) -> core.User | None:
+    """The signed-in user (None with accounts off: one person, no login)."""
     try:
-        return core.Interview.resume(sid)
-    except core.SessionNotFound as error:
+        return core.signed_in(getattr(request, "username", None), core.get_settings().auth)
+    except core.AccessDenied as error:
         raise gr.Error(str(error)) from None
 
 
-def _claim(sid: str) -> None:
-    with _busy_lock:
-        since = _busy.get(sid)
-        if since is not None and time.monotonic() - since < BUSY_FOR_S:
-            raise gr.Error("The interviewer is still answering your last message.")
-        _busy[sid] = time.monotonic()
-
-
-def _release(sid: str) -> None:
-    with _busy_lock:
-        _busy.pop(sid, None)
+def _open(sid: str | None, request: gr.Request | None, write: bool = False) -> core.Interview:
+    """The interview `sid`, if the signed-in user may read it (and change it, with write=True)."""
+    if not sid:
+        raise gr.Error("Start an interview first (Interview tab), or resume one from History.")
+    try:
+        core.check_access(_user(request), sid, write=write)
+        return core.Interview.resume(sid)
+    except (core.SessionNotFound, core.AccessDenied, core.StoreUnavailable) as error:
+        raise gr.Error(str(error)) from None
 
 
 # --- rendering (the pure renderers live in interviewer.views) --------------------------------------
@@ -75,42 +68,43 @@ def _view(iv: core.Interview, pending: str | None = None, shown: list[dict] | No
 # --- Interview tab handlers -----------------------------------------------------------------
 
 
-def _converse(sid: str | None, text: str, kind: str | None = None):
+def _converse(sid: str | None, text: str, request: gr.Request | None, kind: str | None = None):
     """Send one candidate turn and stream the chat while the interviewer writes."""
-    iv = _open(sid)
-    _claim(iv.id)
+    iv = _open(sid, request, write=True)
     try:
-        if kind is None:
-            yield *_view(iv, shown=core.chat_messages(iv.turns) + [{"role": "user", "content": text}]), ""
-        pending = ""
-        for event in iv.respond_stream(text, kind=kind):
-            if event.type == "delta":
-                pending += event.text
-                yield *_view(iv, pending=pending), ""
-            else:
-                pending = ""
-        yield *_view(iv), ""
-    except (core.InterviewError, core.AnswerError) as error:
+        core.check_answer(iv.info, text)  # the shared server's limits: size, answers a minute, idle time
+        with core.open_sessions().answering(iv.id):  # the busy lock, held in the database across processes
+            if kind is None:
+                yield *_view(iv, shown=core.chat_messages(iv.turns) + [{"role": "user", "content": text}]), ""
+            pending = ""
+            for event in iv.respond_stream(text, kind=kind):
+                if event.type == "delta":
+                    pending += event.text
+                    yield *_view(iv, pending=pending), ""
+                else:
+                    pending = ""
+            yield *_view(iv), ""
+    except (core.InterviewError, core.AnswerError, core.LimitExceeded, core.SessionBusy, core.StoreUnavailable) as error:
         raise gr.Error(str(error)) from None
-    finally:
-        _release(iv.id)
 
 
-def on_start(mode: str, scenario: str, topic: str, difficulty: str, seed: int | None = None):
+def on_start(mode: str, scenario: str, topic: str, difficulty: str, seed: int | None = None,
+             request: gr.Request = None):
+    user = _user(request)
     try:
         iv = core.Interview.start(mode=mode or "design", scenario=(scenario or None) if mode == "design" else None,
                                   topic=(topic or None) if mode != "design" else None, difficulty=difficulty or None,
-                                  seed=seed)
-    except core.InterviewError as error:
+                                  seed=seed, owner=user.name if user else None)
+    except (core.InterviewError, core.StoreUnavailable) as error:
         raise gr.Error(str(error)) from None
     return *_view(iv), ""
 
 
-def on_send(sid: str | None, text: str):
-    yield from _converse(sid, text or "")
+def on_send(sid: str | None, text: str, request: gr.Request):
+    yield from _converse(sid, text or "", request)
 
 
-def on_send_audio(sid: str | None, audio: str | None):
+def on_send_audio(sid: str | None, audio: str | None, request: gr.Request):
     """Transcribe the recording; what was heard goes into the transcript as the candidate's turn."""
     if not audio:
         raise gr.Error("Record or upload an answer first.")
@@ -120,27 +114,27 @@ def on_send_audio(sid: str | None, audio: str | None):
         raise gr.Error(str(error)) from None
     if not heard.text.strip():
         raise gr.Error("I could not hear any words in that recording. Try again, closer to the microphone.")
-    for out in _converse(sid, heard.text):
+    for out in _converse(sid, heard.text, request):
         yield *out[:-1], None
 
 
-def on_hint(sid):
-    yield from _converse(sid, "hint", kind="hint-request")
+def on_hint(sid, request: gr.Request):
+    yield from _converse(sid, "hint", request, kind="hint-request")
 
 
-def on_skip(sid):
-    yield from _converse(sid, "skip", kind="skip")
+def on_skip(sid, request: gr.Request):
+    yield from _converse(sid, "skip", request, kind="skip")
 
 
-def on_end(sid):
-    yield from _converse(sid, "end", kind="end")
+def on_end(sid, request: gr.Request):
+    yield from _converse(sid, "end", request, kind="end")
 
 
-def on_speak(sid: str | None, enabled: bool):
+def on_speak(sid: str | None, enabled: bool, request: gr.Request):
     """The interviewer's latest reply as speech (nothing when speech is off or unavailable)."""
     if not enabled or not sid or not core.voice.available():
         return None
-    iv = _open(sid)
+    iv = _open(sid, request)
     reply: list[str] = []
     for turn in reversed(iv.turns):
         if turn.role == "candidate":
@@ -161,19 +155,19 @@ def on_page_load(request: gr.Request):
     difficulty, seed) starts a new interview."""
     params = dict(request.query_params) if request is not None else {}
     if params.get("session"):
-        return *_view(_open(params["session"])), ""
+        return *_view(_open(params["session"], request)), ""
     if "mode" not in params:
         return None, [], "_Choose a mode and press **Start interview**._", "", core.grade_markdown(None), ""
     seed = params.get("seed", "")
     return on_start(params.get("mode", "design"), params.get("scenario", ""), params.get("topic", ""),
-                    params.get("difficulty", ""), int(seed) if seed.isdigit() else None)
+                    params.get("difficulty", ""), int(seed) if seed.isdigit() else None, request=request)
 
 
 # --- Report tab -----------------------------------------------------------------------------
 
 
-def on_report(sid: str | None):
-    iv = _open(sid)
+def on_report(sid: str | None, request: gr.Request):
+    iv = _open(sid, request)
     report = iv.report()
     rows = [(s.title, s.score) for s in report.stages if s.score is not None]
     if not rows:
@@ -183,9 +177,9 @@ def on_report(sid: str | None):
     return report.markdown(), chart
 
 
-def on_export(sid: str | None):
+def on_export(sid: str | None, request: gr.Request):
     """The transcript as Markdown and JSON files under the state folder."""
-    iv = _open(sid)
+    iv = _open(sid, request)
     folder = core.get_settings().home / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -233,10 +227,11 @@ def on_grade(item_id: str, question: str, reference: str, trap: str, key_points:
 # --- History tab ----------------------------------------------------------------------------
 
 
-def on_history():
+def on_history(request: gr.Request):
+    user = _user(request)
     store = core.open_sessions()
-    sessions = store.list()
-    prog = core.progress(store, core.get_bank())
+    sessions = core.visible_sessions(user)  # a candidate's own; a coach's and their candidates'
+    prog = core.progress(store, core.get_bank(), owners=None if user is None else [user.name])
     overall = {sid: score for _, sid, score in prog.trend}
     table = pd.DataFrame(
         [(datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M"), s.title, s.mode, s.status, s.turns,
@@ -253,14 +248,14 @@ def on_history():
         lines += ["", "#### Key points you miss most"]
         lines += [f"- {text} ({n}×)" for text, n in missed.most_common(5)]
     unfinished = [(f"{s.title} · {datetime.fromtimestamp(s.updated):%Y-%m-%d %H:%M} · {s.id}", s.id)
-                  for s in sessions if s.status == "active"]
+                  for s in sessions if s.status == "active" and core.can_write(user, s)]
     return table, trend, "\n".join(lines), gr.Dropdown(choices=unfinished, value=None)
 
 
-def on_resume(session_id: str):
+def on_resume(session_id: str, request: gr.Request):
     if not session_id:
         raise gr.Error("Pick an unfinished session to resume.")
-    iv = _open(session_id)
+    iv = _open(session_id, request, write=True)
     if iv.finished:
         raise gr.Error("That interview has ended; its report is in the Report tab once you open it.")
     return *_view(iv), gr.Tabs(selected="interview")
@@ -394,6 +389,9 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **
     exports = settings.home / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     demo.queue(default_concurrency_limit=4)
+    if settings.auth:  # accounts on: Gradio's login page, checked against `interviewer users`
+        kwargs.setdefault("auth", lambda name, password: core.authenticate(name, password) is not None)
+        kwargs.setdefault("auth_message", "Sign in with the account your coach or admin made for you.")
     return demo.launch(server_name=host or settings.host, server_port=port or settings.port, show_error=True,
                        allowed_paths=[str(exports)], ssr_mode=False, footer_links=["api"], **kwargs)
 

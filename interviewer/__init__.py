@@ -11,10 +11,14 @@ from .corpus.embeddings import prepare as prepare_embeddings
 from .corpus.ingest import IngestReport, build_index
 from .corpus.normalise import normalise_text
 from .corpus.retrieval import search
-from .errors import (AnswerError, CorpusEmpty, EmbeddingModelMissing, IndexUnavailable, InterviewError,
-                     InterviewerError, LLMError, RubricError, SessionNotFound, VoiceError)
+from .errors import (AccessDenied, AccountError, AnswerError, CorpusEmpty, EmbeddingModelMissing, IndexUnavailable,
+                     InterviewError, InterviewerError, LimitExceeded, LLMError, RubricError, SessionBusy, SessionNotFound,
+                     StoreUnavailable, VoiceError)
 from .grading import FALLBACK_BACKEND, Grader, grade, grader_for
 from .grading.evaluation import GradedAnswer, load_dataset, metrics, predict, write_report
+from .history import accounts
+from .history.accounts import User, authenticate, can_read, can_write, check_access, signed_in, visible_sessions
+from .history.limits import check_answer
 from .history.progress import Progress, progress
 from .history.report import Report, build_report
 from .history.sessions import SessionStore, open_sessions
@@ -29,7 +33,8 @@ from .views import chat_messages, grade_markdown, side_panel, status_line
 __all__ = [
     "Settings", "get_settings", "apply_offline_env",
     "InterviewerError", "AnswerError", "CorpusEmpty", "EmbeddingModelMissing", "IndexUnavailable", "InterviewError",
-    "LLMError", "RubricError", "SessionNotFound", "VoiceError",
+    "LLMError", "RubricError", "SessionNotFound", "VoiceError", "AccessDenied", "AccountError", "LimitExceeded",
+    "SessionBusy", "StoreUnavailable",
     "voice", "Transcript",
     "llm",
     "IngestReport", "build_index", "prepare_embeddings", "normalise_text", "search",
@@ -40,5 +45,7 @@ __all__ = [
     "SessionInfo", "SessionStore", "Turn", "TurnMeta", "open_sessions",
     "Event", "Interview", "Phraser", "phraser_for", "classify",
     "Report", "build_report", "Progress", "progress",
+    "accounts", "User", "authenticate", "can_read", "can_write", "check_access", "signed_in", "visible_sessions",
+    "check_answer",
     "chat_messages", "grade_markdown", "side_panel", "status_line",
 ]
