@@ -5,7 +5,7 @@ package applies the offline switches first (`config` does it on import), before 
 them is loaded.
 """
 
-from . import llm, voice
+from . import llm, serving, voice
 from .config import Settings, apply_offline_env, get_settings
 from .corpus.embeddings import prepare as prepare_embeddings
 from .corpus.ingest import IngestReport, build_index
@@ -36,7 +36,7 @@ __all__ = [
     "LLMError", "RubricError", "SessionNotFound", "VoiceError", "AccessDenied", "AccountError", "LimitExceeded",
     "SessionBusy", "StoreUnavailable",
     "voice", "Transcript",
-    "llm",
+    "llm", "serving",
     "IngestReport", "build_index", "prepare_embeddings", "normalise_text", "search",
     "Chunk", "Passage", "Stage", "STAGES", "Fact", "KeyPoint", "RubricItem", "Scenario", "ScenarioStage", "Source",
     "RubricBank", "get_bank", "validate_rubrics",

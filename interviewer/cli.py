@@ -180,8 +180,18 @@ def eval_cmd(
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default from settings: 7860)."),
+    replicas: int = typer.Option(1, "--replicas", min=1, max=64,
+                                 help="App processes behind nginx: nginx on PORT, the processes on PORT+1.. "
+                                      "(share INTERVIEWER_DATABASE_URL and CHROMA_HOST between them)."),
 ) -> None:
-    """Start the web UI."""
+    """Start the web UI (one process, or several behind nginx)."""
+    if replicas > 1:
+        settings = api.get_settings()
+        try:
+            api.serving.serve_replicas(replicas, port or settings.port, settings.home, host or settings.host, say=typer.echo)
+        except RuntimeError as exc:
+            _fail(str(exc))
+        return
     import app as web  # the Gradio UI: a top-level module installed with the package (`py-modules`)
 
     web.main(host=host, port=port)

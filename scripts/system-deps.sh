@@ -4,12 +4,14 @@
 #   espeak-ng          makes the spoken answers that the speech tests transcribe
 #   chromium           headless page screenshot of the Gradio UI
 #   fonts-dejavu-core  so that screenshot renders text
+#   postgresql         initdb and pg_ctl: the tests start their own PostgreSQL server in a temp dir
+#   nginx              the load balancer in front of several app processes (started by the tests, loopback only)
 #
 # Idempotent and quiet: nothing happens (no apt-get update either) when all are present.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-PACKAGES=(espeak-ng chromium fonts-dejavu-core)
+PACKAGES=(espeak-ng chromium fonts-dejavu-core postgresql nginx)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -5,7 +5,11 @@ and a database that goes away and comes back."""
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -127,6 +131,22 @@ def test_the_busy_lease_holds_across_stores_and_expires(database):
     finally:
         one.close()
         two.close()
+
+
+def test_a_lease_held_by_a_killed_process_on_this_machine_is_free_at_once(database):
+    store = SessionStore(database)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        assert store.claim("answer:s9", f"{socket.gethostname()}:{gone.pid}:1:x", ttl_s=300)
+        assert store.claim("answer:s9", "someone new")  # the holder's process is gone: no five-minute wait
+        assert not store.claim("answer:s9", "a third")  # a live holder (this test's "someone new" is not a pid) keeps it
+        assert store.claim("answer:s8", f"{socket.gethostname()}:{os.getpid()}:1:x")
+        assert not store.claim("answer:s8", "other")  # this process is alive: its lease holds
+        assert store.claim("answer:s7", f"elsewhere:{gone.pid}:1:x")
+        assert not store.claim("answer:s7", "other")  # another machine's process: only expiry frees it
+    finally:
+        store.close()
 
 
 def test_a_file_written_by_the_old_schema_opens_and_is_migrated(home):

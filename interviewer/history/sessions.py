@@ -155,13 +155,29 @@ class SessionStore:
 
     def claim(self, key: str, holder: str, ttl_s: float = BUSY_FOR_S) -> bool:
         """Take the lease on `key` for `holder` unless someone else holds an unexpired one (atomic, across processes)."""
-        now = time.time()
-        try:
-            with self.transaction() as conn:
-                conn.execute(delete(leases).where(leases.c.key == key, leases.c.expires < now))
-                conn.execute(insert(leases).values(key=key, holder=holder, expires=now + ttl_s))
-        except IntegrityError:
-            return False
+        for _ in range(2):
+            now = time.time()
+            try:
+                with self.transaction() as conn:
+                    conn.execute(delete(leases).where(leases.c.key == key, leases.c.expires < now))
+                    conn.execute(insert(leases).values(key=key, holder=holder, expires=now + ttl_s))
+                return True
+            except IntegrityError:
+                if not self._drop_if_dead(key):
+                    return False
+        return False
+
+    def _drop_if_dead(self, key: str) -> bool:
+        """Free a lease whose holder was a process on this machine that no longer runs (killed mid-answer)."""
+        with self.transaction() as conn:
+            holder = conn.execute(select(leases.c.holder).where(leases.c.key == key)).scalar_one_or_none()
+            if holder is None:
+                return True
+            host, _, rest = holder.partition(":")
+            pid = rest.split(":", 1)[0]
+            if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+                return False
+            conn.execute(delete(leases).where(leases.c.key == key, leases.c.holder == holder))
         return True
 
     def release(self, key: str, holder: str) -> None:
@@ -181,6 +197,16 @@ class SessionStore:
                 self.release(f"answer:{session_id}", holder)
             except StoreUnavailable:
                 pass  # the lease expires on its own
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _turn_row(session_id: str, turn: Turn) -> dict:

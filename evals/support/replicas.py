@@ -1,0 +1,110 @@
+"""`interviewer serve --replicas N` started for a test or a benchmark: N app processes behind nginx.
+
+    with running_replicas(home, 2, env={"INTERVIEWER_DATABASE_URL": url}) as farm:
+        farm.url                    # nginx, http://127.0.0.1:<port>/
+        farm.pids()                 # {replica port: pid}, as the launcher last reported them
+        farm.kill(port)             # kill -9 one replica (the launcher starts it again)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from .appserver import ROOT, START_TIMEOUT_S, free_port, stop, wait_until_served
+
+LINE = re.compile(r"replica on 127\.0\.0\.1:(\d+) pid (\d+)")
+
+
+class Farm:
+    def __init__(self, proc: subprocess.Popen, port: int, replicas: int, home: Path):
+        self.proc = proc
+        self.home = home
+        self.url = f"http://127.0.0.1:{port}/"
+        self.backends = [port + 1 + i for i in range(replicas)]
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def pids(self) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for line in list(self.lines):
+            if m := LINE.search(line):
+                found[int(m.group(1))] = int(m.group(2))
+        return found
+
+    def served(self) -> dict[int, int]:
+        """{replica port: queue joins it served so far}, from nginx's access log (it logs the upstream)."""
+        counts: dict[int, int] = {}
+        log = self.home / "nginx" / "access.log"
+        for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+            if m := re.search(r"queue/join.* upstream=127\.0\.0\.1:(\d+)", line):
+                counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
+        return counts
+
+    def kill(self, port: int) -> int:
+        pid = self.pids()[port]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        for port in self.backends:
+            wait_until_served(f"http://127.0.0.1:{port}/", self.proc, timeout)
+        wait_until_served(self.url, self.proc, timeout)
+
+
+def replica_env(home: Path, env: dict | None = None) -> dict:
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR")}
+    environment.update({"INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
+                        **(env or {})})
+    return environment
+
+
+def _free_run(length: int) -> int:
+    """A port P with P..P+length-1 all free (the launcher takes consecutive ports)."""
+    for _ in range(50):
+        port = free_port()
+        if port + length < 65535 and all(_is_free(port + i) for i in range(length)):
+            return port
+    raise RuntimeError("no run of free ports")
+
+
+def _is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextmanager
+def running_replicas(home: Path, replicas: int = 2, env: dict | None = None):
+    port = _free_run(replicas + 1)
+    proc = subprocess.Popen([sys.executable, "-m", "interviewer.cli", "serve", "--replicas", str(replicas), "--port",
+                             str(port)], cwd=ROOT, env=replica_env(home, env), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    farm = Farm(proc, port, replicas, home)
+    try:
+        try:
+            farm.wait_ready()
+        except Exception:
+            time.sleep(0.5)
+            raise RuntimeError("the replicas did not start:\n" + "\n".join(farm.lines[-60:])) from None
+        yield farm
+    finally:
+        stop(proc, grace_s=20)
