@@ -68,7 +68,7 @@ def _view(iv: core.Interview, pending: str | None = None, shown: list[dict] | No
 # --- Interview tab handlers -----------------------------------------------------------------
 
 
-def _converse(sid: str | None, text: str, request: gr.Request | None, kind: str | None = None):
+def _converse(sid: str | None, text: str, request: gr.Request | None = None, kind: str | None = None):
     """Send one candidate turn and stream the chat while the interviewer writes."""
     iv = _open(sid, request, write=True)
     try:
@@ -100,11 +100,11 @@ def on_start(mode: str, scenario: str, topic: str, difficulty: str, seed: int | 
     return *_view(iv), ""
 
 
-def on_send(sid: str | None, text: str, request: gr.Request):
+def on_send(sid: str | None, text: str, request: gr.Request = None):
     yield from _converse(sid, text or "", request)
 
 
-def on_send_audio(sid: str | None, audio: str | None, request: gr.Request):
+def on_send_audio(sid: str | None, audio: str | None, request: gr.Request = None):
     """Transcribe the recording; what was heard goes into the transcript as the candidate's turn."""
     if not audio:
         raise gr.Error("Record or upload an answer first.")
@@ -118,19 +118,19 @@ def on_send_audio(sid: str | None, audio: str | None, request: gr.Request):
         yield *out[:-1], None
 
 
-def on_hint(sid, request: gr.Request):
+def on_hint(sid, request: gr.Request = None):
     yield from _converse(sid, "hint", request, kind="hint-request")
 
 
-def on_skip(sid, request: gr.Request):
+def on_skip(sid, request: gr.Request = None):
     yield from _converse(sid, "skip", request, kind="skip")
 
 
-def on_end(sid, request: gr.Request):
+def on_end(sid, request: gr.Request = None):
     yield from _converse(sid, "end", request, kind="end")
 
 
-def on_speak(sid: str | None, enabled: bool, request: gr.Request):
+def on_speak(sid: str | None, enabled: bool, request: gr.Request = None):
     """The interviewer's latest reply as speech (nothing when speech is off or unavailable)."""
     if not enabled or not sid or not core.voice.available():
         return None
@@ -166,7 +166,7 @@ def on_page_load(request: gr.Request):
 # --- Report tab -----------------------------------------------------------------------------
 
 
-def on_report(sid: str | None, request: gr.Request):
+def on_report(sid: str | None, request: gr.Request = None):
     iv = _open(sid, request)
     report = iv.report()
     rows = [(s.title, s.score) for s in report.stages if s.score is not None]
@@ -177,7 +177,7 @@ def on_report(sid: str | None, request: gr.Request):
     return report.markdown(), chart
 
 
-def on_export(sid: str | None, request: gr.Request):
+def on_export(sid: str | None, request: gr.Request = None):
     """The transcript as Markdown and JSON files under the state folder."""
     iv = _open(sid, request)
     folder = core.get_settings().home / "exports"
@@ -227,7 +227,7 @@ def on_grade(item_id: str, question: str, reference: str, trap: str, key_points:
 # --- History tab ----------------------------------------------------------------------------
 
 
-def on_history(request: gr.Request):
+def on_history(request: gr.Request = None):
     user = _user(request)
     store = core.open_sessions()
     sessions = core.visible_sessions(user)  # a candidate's own; a coach's and their candidates'
@@ -252,7 +252,7 @@ def on_history(request: gr.Request):
     return table, trend, "\n".join(lines), gr.Dropdown(choices=unfinished, value=None)
 
 
-def on_resume(session_id: str, request: gr.Request):
+def on_resume(session_id: str, request: gr.Request = None):
     if not session_id:
         raise gr.Error("Pick an unfinished session to resume.")
     iv = _open(session_id, request, write=True)

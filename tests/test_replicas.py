@@ -10,7 +10,6 @@ nginx or PostgreSQL on a developer machine; under CI=true a missing one fails.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 
@@ -18,7 +17,7 @@ import pytest
 
 from interviewer import SessionStore, serving
 
-from evals.support.replicas import running_replicas
+from evals.support.replicas import audit, candidate, running_replicas
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CANDIDATES = 4
@@ -37,47 +36,19 @@ def farm(tmp_path_factory, postgres):
         yield running, url
 
 
-def _answer(n: int, i: int) -> str:
-    return f"Candidate marker{n}x says: for part {i} I would use a simple baseline, offline evaluation and monitoring."
-
-
 def test_candidates_carry_on_when_one_process_is_killed(farm, tmp_path):
-    from gradio_client import Client
-
     running, url = farm
     answered = threading.Semaphore(0)
     results: dict[int, dict] = {}
     errors: list[BaseException] = []
 
-    def candidate(n: int) -> None:
+    def run(n: int) -> None:
         try:
-            client = Client(running.url, verbose=False, download_files=str(tmp_path / str(n)))
-            _, status, *_ = client.predict("grill", "", "", "", api_name="/start")
-            sid = re.search(r"session `(\w+)`", status).group(1)
-            acked, retries, chats = [], 0, []
-            for i in range(ANSWERS):
-                for attempt in range(6):
-                    try:
-                        chat, *_ = client.predict(_answer(n, i), api_name="/send")
-                        break
-                    except Exception:
-                        if attempt == 5:
-                            raise
-                        retries += 1
-                        time.sleep(1.0)
-                        try:  # the process that held this browser's state is gone: reopen the session here
-                            client = Client(running.url, verbose=False, download_files=str(tmp_path / str(n)))
-                            client.predict(sid, api_name="/resume")
-                        except Exception:
-                            pass
-                acked.append(_answer(n, i))
-                chats.append(repr(chat))
-                answered.release()
-            results[n] = {"sid": sid, "acked": acked, "retries": retries, "chats": chats}
+            results[n] = candidate(running.url, n, ANSWERS, tmp_path, answered, tries=6)
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=candidate, args=(n,)) for n in range(CANDIDATES)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(CANDIDATES)]
     for t in threads:
         t.start()
     for _ in range(CANDIDATES * ANSWERS // 2):  # halfway through all the answers
@@ -88,19 +59,17 @@ def test_candidates_carry_on_when_one_process_is_killed(farm, tmp_path):
     for t in threads:
         t.join(timeout=300)
     assert not errors, errors
-    assert len(results) == CANDIDATES
-    assert sum(r["retries"] for r in results.values()) > 0  # the kill did cut some candidates off
+    assert len(results) == CANDIDATES and all(len(r["acked"]) == ANSWERS for r in results.values())
+    assert sum(r["failed"] for r in results.values()) > 0  # the kill did cut some candidates off
 
     store = SessionStore(url)
     try:
-        for n, result in results.items():
-            said = [t.text for t in store.turns(result["sid"]) if t.role == "candidate"]
-            for text in result["acked"]:
-                assert text in said  # no acknowledged answer is lost
-            assert all(f"marker{n}x" in s for s in said), said  # and nothing of another candidate is in it
-            assert all(f"marker{m}x" not in c for m in results if m != n for c in result["chats"])
+        found = audit(results, store.turns)
+        for result in results.values():  # the audit can fail: each transcript really holds its answers
+            assert len([t for t in store.turns(result["sid"]) if t.role == "candidate"]) >= ANSWERS
     finally:
         store.close()
+    assert (found["lost"], found["crosstalk"]) == (0, 0), found
     deadline = time.monotonic() + 60
     while running.pids().get(victim) == killed and time.monotonic() < deadline:
         time.sleep(0.5)

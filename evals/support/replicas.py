@@ -92,6 +92,62 @@ def _is_free(port: int) -> bool:
     return True
 
 
+def answer_text(n: int, i: int) -> str:
+    return f"Candidate marker{n}x says: for part {i} I would use a simple baseline, offline evaluation and monitoring."
+
+
+def candidate(url: str, n: int, answers: int, folder: Path, answered: threading.Semaphore | None = None,
+              tries: int = 10) -> dict:
+    """One simulated candidate through `url`: a grill interview, `answers` answers. A turn that fails (its
+    process killed, the database restarting) is reported to the candidate, who reopens the session (as
+    History → Resume does, on whichever process the balancer picks) and sends it again."""
+    from gradio_client import Client
+
+    def connect():
+        return Client(url, verbose=False, download_files=str(folder / str(n)), httpx_kwargs={"timeout": 120})
+
+    client = connect()
+    _, status, *_ = client.predict("grill", "", "", "", api_name="/start")
+    sid = re.search(r"session `(\w+)`", status).group(1)
+    out = {"sid": sid, "acked": [], "failed": 0, "latencies": [], "chats": []}
+    for i in range(answers):
+        for attempt in range(tries):
+            started = time.perf_counter()
+            try:
+                chat, *_ = client.predict(answer_text(n, i), api_name="/send")
+                out["latencies"].append(time.perf_counter() - started)
+                break
+            except Exception:
+                if attempt == tries - 1:
+                    raise
+                out["failed"] += 1
+                time.sleep(1.0)
+                try:
+                    client = connect()
+                    client.predict(sid, api_name="/resume")
+                except Exception:
+                    pass
+        out["acked"].append(answer_text(n, i))
+        out["chats"].append(repr(chat))
+        if answered is not None:
+            answered.release()
+    return out
+
+
+def audit(results: dict[int, dict], turns_of) -> dict:
+    """Lost answers (acknowledged, not in the database), cross-talk (another candidate's words in a transcript
+    or a reply), and answers saved twice, from `turns_of(session id)`."""
+    lost = crosstalk = twice = 0
+    for n, result in results.items():
+        said = [t.text for t in turns_of(result["sid"]) if t.role == "candidate"]
+        lost += sum(text not in said for text in result["acked"])
+        twice += sum(said.count(text) > 1 for text in result["acked"])
+        others = [f"marker{m}x" for m in results if m != n]
+        crosstalk += sum(any(o in s for o in others) for s in said)
+        crosstalk += sum(any(o in c for o in others) for c in result["chats"])
+    return {"lost": lost, "crosstalk": crosstalk, "twice": twice}
+
+
 @contextmanager
 def running_replicas(home: Path, replicas: int = 2, env: dict | None = None):
     port = _free_run(replicas + 1)

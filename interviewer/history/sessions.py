@@ -193,10 +193,16 @@ class SessionStore:
         try:
             yield holder
         finally:
+            self._release_soon(f"answer:{session_id}", holder)
+
+    def _release_soon(self, key: str, holder: str, tries: int = 6) -> None:
+        """Release, waiting out a database restart for a few seconds; past that the lease expires on its own."""
+        for attempt in range(tries):
             try:
-                self.release(f"answer:{session_id}", holder)
+                self.release(key, holder)
+                return
             except StoreUnavailable:
-                pass  # the lease expires on its own
+                time.sleep(0.25 * 2 ** attempt if attempt < tries - 1 else 0)
 
 
 def _alive(pid: int) -> bool:
