@@ -59,7 +59,7 @@ def _contains(value, needle: str) -> bool:
 
 
 def test_a_wrong_password_gets_no_client(app, tmp_path):
-    with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a plain ValueError or an HTTP error
+    with pytest.raises(ValueError, match="Could not login"):  # gradio_client's error for a refused login
         _client(app[0], "ann", tmp_path, password="wrong password!")
 
 
@@ -140,4 +140,9 @@ def test_the_session_url_parameter_obeys_the_same_rules(tmp_path, monkeypatch, h
     with _refused(match="Sign in first"):
         page("mallory")  # no such account (or removed since the login)
     assert sum("hijack" in t.text or "coach typing" in t.text for t in store.turns(iv.id)) == 0
+    monkeypatch.setenv("INTERVIEWER_MAX_REQUEST_CHARS", "100")  # the owner meets the shared server's limits
+    get_settings.cache_clear()
+    with _refused(match="at most 100 in one answer"):
+        list(web.on_send(iv.id, "x" * 101, request("ann")))
+    assert len(list(web.on_send(iv.id, "A short answer about a baseline model.", request("ann")))) >= 2
     store.close()
