@@ -97,24 +97,25 @@ def answer_text(n: int, i: int) -> str:
 
 
 def candidate(url: str, n: int, answers: int, folder: Path, answered: threading.Semaphore | None = None,
-              tries: int = 10) -> dict:
+              tries: int = 10, turn_timeout: float = 180) -> dict:
     """One simulated candidate through `url`: a grill interview, `answers` answers. A turn that fails (its
     process killed, the database restarting) is reported to the candidate, who reopens the session (as
-    History → Resume does, on whichever process the balancer picks) and sends it again."""
+    History → Resume does, on whichever process the balancer picks) and sends it again. A reply that takes
+    longer than `turn_timeout` counts as failed, so a lost event stream shows as a failure, never a hang."""
     from gradio_client import Client
 
     def connect():
         return Client(url, verbose=False, download_files=str(folder / str(n)), httpx_kwargs={"timeout": 120})
 
     client = connect()
-    _, status, *_ = client.predict("grill", "", "", "", api_name="/start")
+    _, status, *_ = client.submit("grill", "", "", "", api_name="/start").result(timeout=turn_timeout)
     sid = re.search(r"session `(\w+)`", status).group(1)
     out = {"sid": sid, "acked": [], "failed": 0, "latencies": [], "chats": []}
     for i in range(answers):
         for attempt in range(tries):
             started = time.perf_counter()
             try:
-                chat, *_ = client.predict(answer_text(n, i), api_name="/send")
+                chat, *_ = client.submit(answer_text(n, i), api_name="/send").result(timeout=turn_timeout)
                 out["latencies"].append(time.perf_counter() - started)
                 break
             except Exception:
@@ -124,7 +125,7 @@ def candidate(url: str, n: int, answers: int, folder: Path, answered: threading.
                 time.sleep(1.0)
                 try:
                     client = connect()
-                    client.predict(sid, api_name="/resume")
+                    client.submit(sid, api_name="/resume").result(timeout=turn_timeout)
                 except Exception:
                     pass
         out["acked"].append(answer_text(n, i))

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..config import Settings, get_settings
 from ..errors import SessionBusy, SessionNotFound, StoreUnavailable
@@ -51,9 +51,7 @@ class SessionStore:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except IntegrityError:
-            raise
-        except DBAPIError as error:
+        except (OperationalError, InterfaceError) as error:  # the connection, not the SQL: a bug still raises as is
             raise StoreUnavailable(f"The session database is not answering ({type(error.orig).__name__}); "
                                    "nothing of this request was saved. Try again in a moment.") from error
 
