@@ -38,7 +38,7 @@ def measure(candidates: int = CANDIDATES, answers: int = ANSWERS) -> dict:
         home = Path(tmp) / "home"
         subprocess.run([sys.executable, "-m", "interviewer.cli", "index"], cwd=ROOT, env=replica_env(home, env),
                        check=True, capture_output=True)
-        with running_replicas(home, 2, env) as farm:
+        with running_replicas(home, 2, env, timeout=600) as farm:  # 100 clients' worth of threads share the cores
             answered = threading.Semaphore(0)
             total = candidates * answers
             started = time.perf_counter()

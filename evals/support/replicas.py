@@ -150,7 +150,7 @@ def audit(results: dict[int, dict], turns_of) -> dict:
 
 
 @contextmanager
-def running_replicas(home: Path, replicas: int = 2, env: dict | None = None):
+def running_replicas(home: Path, replicas: int = 2, env: dict | None = None, timeout: float = START_TIMEOUT_S):
     port = _free_run(replicas + 1)
     proc = subprocess.Popen([sys.executable, "-m", "interviewer.cli", "serve", "--replicas", str(replicas), "--port",
                              str(port)], cwd=ROOT, env=replica_env(home, env), stdout=subprocess.PIPE,
@@ -158,10 +158,10 @@ def running_replicas(home: Path, replicas: int = 2, env: dict | None = None):
     farm = Farm(proc, port, replicas, home)
     try:
         try:
-            farm.wait_ready()
-        except Exception:
+            farm.wait_ready(timeout)
+        except Exception as error:
             time.sleep(0.5)
-            raise RuntimeError("the replicas did not start:\n" + "\n".join(farm.lines[-60:])) from None
+            raise RuntimeError(f"the replicas did not start ({error}):\n" + "\n".join(farm.lines[-60:])) from None
         yield farm
     finally:
         stop(proc, grace_s=20)
