@@ -1,7 +1,9 @@
 """The Gradio UI: a mock interview room over the `interviewer` package.
 
 A thin client: every handler opens the interview named by the browser's own `gr.State` (a session
-id) from the session store, calls the package's public API, and renders what it returns. The page's
+id) from the session database, checks that the signed-in user may (`_open`), calls the package's
+public API, and renders what it returns. Nothing is kept between requests in this module, so several
+app processes can serve the same sessions (the busy lock is in the database). The page's
 address carries the session (`?session=ID`) once an interview starts, so a reload reopens it; the
 browser's local storage remembers which sessions it started, to offer the last unfinished one again
 and to list them in History.
@@ -34,40 +36,40 @@ MODES = [("Design interview", "design"), ("Trap drill", "drill"), ("Grill", "gri
 MODE_INFO = ("Design: one scenario, stage by stage. Drill: common mistakes, answer revealed. Grill: quick-fire "
              "questions. Review: your weakest items first.")
 DIFFICULTIES = [("any", ""), ("easy", "easy"), ("medium", "medium"), ("hard", "hard")]
-BUSY_FOR_S = 300  # a session marked busy longer than this (a dropped request) is free again
 PLACEHOLDER = "Answer or ask the interviewer. Enter sends, Shift+Enter starts a new line."
 NO_INTERVIEW = "_Choose a mode and press **Start interview**._"
-
-_busy: dict[str, float] = {}
-_busy_lock = threading.Lock()
-
 
 # --- opening the browser's interview --------------------------------------------------------
 
 
-def _open(sid: str | None) -> core.Interview:
-    if not sid:
-        raise gr.Error("Start an interview first (Interview tab), or resume one from History.")
+def _user(request: gr.Request | None) -> core.User | None:
+    """The signed-in user (None with accounts off: one person, no login)."""
     try:
-        return core.Interview.resume(sid)
-    except core.SessionNotFound as error:
+        return core.signed_in(getattr(request, "username", None), core.get_settings().auth)
+    except core.AccessDenied as error:
         raise gr.Error(str(error)) from None
 
 
-def _claim(sid: str) -> bool:
-    """Mark the session busy; False (and a note) if it is still answering a message sent a moment ago."""
-    with _busy_lock:
-        since = _busy.get(sid)
-        if since is not None and time.monotonic() - since < BUSY_FOR_S:
-            gr.Warning("The interviewer is still answering your last message.")
-            return False
-        _busy[sid] = time.monotonic()
-        return True
+def _open(sid: str | None, request: gr.Request | None, write: bool = False) -> core.Interview:
+    """The interview `sid`, if the signed-in user may read it (and change it, with write=True)."""
+    if not sid:
+        raise gr.Error("Start an interview first (Interview tab), or resume one from History.")
+    try:
+        core.check_access(_user(request), sid, write=write)
+        return core.Interview.resume(sid)
+    except (core.SessionNotFound, core.AccessDenied, core.StoreUnavailable) as error:
+        raise gr.Error(str(error)) from None
 
 
-def _release(sid: str) -> None:
-    with _busy_lock:
-        _busy.pop(sid, None)
+def _may_open(sid: str | None, request: gr.Request | None) -> core.Interview | None:
+    """`_open` for the page's own bookkeeping (controls, offers): None instead of an error."""
+    if not sid:
+        return None
+    try:
+        core.check_access(_user(request), sid)
+        return core.Interview.resume(sid)
+    except (core.SessionNotFound, core.AccessDenied, core.StoreUnavailable, gr.Error):
+        return None
 
 
 # --- rendering (the pure renderers live in interviewer.views) --------------------------------------
@@ -86,16 +88,10 @@ def _empty_view():
     return None, [], NO_INTERVIEW, "", core.grade_markdown(None), core.clock_html(None, time.time())
 
 
-def _controls(sid: str | None):
+def _controls(sid: str | None, request: gr.Request = None):
     """Buttons that need an interview are live only while one is open and not finished."""
-    live = False
-    paused = False
-    if sid:
-        try:
-            iv = core.Interview.resume(sid)
-            live, paused = not iv.finished, iv.paused
-        except core.SessionNotFound:
-            pass
+    iv = _may_open(sid, request)
+    live, paused = (not iv.finished, iv.paused) if iv is not None else (False, False)
     update = gr.update(interactive=live)
     clock = gr.update(interactive=live, value="Start the clock again" if paused else "Pause the clock")
     opened = gr.update(interactive=bool(sid))
@@ -105,36 +101,38 @@ def _controls(sid: str | None):
 # --- Interview tab handlers -----------------------------------------------------------------
 
 
-def _converse(sid: str | None, text: str, kind: str | None = None):
+def _converse(sid: str | None, text: str, request: gr.Request | None = None, kind: str | None = None):
     """Send one candidate turn and stream the chat while the interviewer writes."""
-    iv = _open(sid)
-    if not _claim(iv.id):
-        yield gr.skip()
-        return
+    iv = _open(sid, request, write=True)
     try:
-        grade = iv.question_grade()
-        if kind is None:
-            yield _view(iv, shown=core.chat_messages(iv.turns) + [{"role": "user", "content": text}], grade=grade)
-        pending = ""
-        for event in iv.respond_stream(text, kind=kind):
-            if event.type == "delta":
-                pending += event.text
-                yield _view(iv, pending=pending, grade=grade)
-            else:
-                pending = ""
-        yield _view(iv)
-    except (core.InterviewError, core.AnswerError) as error:
+        core.check_answer(iv.info, text)  # the shared server's limits: size, answers a minute, idle time
+        with core.open_sessions().answering(iv.id):  # the busy lock, held in the database across processes
+            grade = iv.question_grade()
+            if kind is None:
+                yield _view(iv, shown=core.chat_messages(iv.turns) + [{"role": "user", "content": text}], grade=grade)
+            pending = ""
+            for event in iv.respond_stream(text, kind=kind):
+                if event.type == "delta":
+                    pending += event.text
+                    yield _view(iv, pending=pending, grade=grade)
+                else:
+                    pending = ""
+            yield _view(iv)
+    except core.SessionBusy:  # a second message while the interviewer is still answering: ignored, with a note
+        gr.Warning("The interviewer is still answering your last message.")
+        yield gr.skip()
+    except (core.InterviewError, core.AnswerError, core.LimitExceeded, core.StoreUnavailable) as error:
         raise gr.Error(str(error)) from None
-    finally:
-        _release(iv.id)
 
 
-def on_start(mode: str, scenario: str, topic: str, difficulty: str, seed: int | None = None):
+def on_start(mode: str, scenario: str, topic: str, difficulty: str, seed: int | None = None,
+             request: gr.Request = None):
+    user = _user(request)
     try:
         iv = core.Interview.start(mode=mode or "design", scenario=(scenario or None) if mode == "design" else None,
                                   topic=(topic or None) if mode != "design" else None, difficulty=difficulty or None,
-                                  seed=seed)
-    except core.InterviewError as error:
+                                  seed=seed, owner=user.name if user else None)
+    except (core.InterviewError, core.StoreUnavailable) as error:
         raise gr.Error(str(error)) from None
     return *_view(iv), ""
 
@@ -148,14 +146,14 @@ def take_message(sid: str | None, text: str):
     return text, ""
 
 
-def on_send(sid: str | None, text: str):
+def on_send(sid: str | None, text: str, request: gr.Request = None):
     if not (text or "").strip():  # nothing to send: the chat stays as it is
         yield gr.skip()
         return
-    yield from _converse(sid, text)
+    yield from _converse(sid, text, request)
 
 
-def on_send_audio(sid: str | None, audio: str | None):
+def on_send_audio(sid: str | None, audio: str | None, request: gr.Request = None):
     """Transcribe a recording or an uploaded file; what was heard goes into the transcript as the candidate's turn."""
     if not audio:
         raise gr.Error("Record or upload an answer first.")
@@ -165,32 +163,32 @@ def on_send_audio(sid: str | None, audio: str | None):
         raise gr.Error(str(error)) from None
     if not heard.text.strip():
         raise gr.Error("I could not hear any words in that recording. Try again, closer to the microphone.")
-    yield from _converse(sid, heard.text)
+    yield from _converse(sid, heard.text, request)
 
 
-def on_hint(sid):
-    yield from _converse(sid, "hint", kind="hint-request")
+def on_hint(sid, request: gr.Request = None):
+    yield from _converse(sid, "hint", request, kind="hint-request")
 
 
-def on_skip(sid):
-    yield from _converse(sid, "skip", kind="skip")
+def on_skip(sid, request: gr.Request = None):
+    yield from _converse(sid, "skip", request, kind="skip")
 
 
-def on_end(sid):
-    yield from _converse(sid, "end", kind="end")
+def on_end(sid, request: gr.Request = None):
+    yield from _converse(sid, "end", request, kind="end")
 
 
-def on_pause(sid: str | None):
+def on_pause(sid: str | None, request: gr.Request = None):
     """Pause the stage clock, or start it again."""
-    iv = _open(sid)
+    iv = _open(sid, request, write=True)
     if not iv.unpause():
         iv.pause()
     return _view(iv)
 
 
-def on_notes(sid: str | None, notes: str):
+def on_notes(sid: str | None, notes: str, request: gr.Request = None):
     """Save the design notes with the session; the preview renders their Markdown and Mermaid."""
-    iv = _open(sid)
+    iv = _open(sid, request, write=True)
     try:
         iv.save_notes(notes or "")
     except core.AnswerError as error:
@@ -199,11 +197,11 @@ def on_notes(sid: str | None, notes: str):
     return notes or "_Your notes will appear here, rendered (Markdown, and Mermaid in a ```mermaid block)._"
 
 
-def on_speak(sid: str | None, enabled: bool):
+def on_speak(sid: str | None, enabled: bool, request: gr.Request = None):
     """The interviewer's latest reply as speech (nothing when speech is off or unavailable)."""
     if not enabled or not sid or not core.voice.available():
         return None
-    iv = _open(sid)
+    iv = _open(sid, request)
     reply: list[str] = []
     for turn in reversed(iv.turns):
         if turn.role == "candidate":
@@ -228,29 +226,34 @@ PAUSE_TO_SEND_S = 3.0  # with "send when I pause" ticked: this much quiet after 
 def on_stream(live: core.LiveTranscript | None, chunk, send_on_pause: bool):
     """A chunk of microphone audio while the candidate speaks: transcribed in pieces, shown as it grows; after a
     pause (when asked) the transcript goes to the outbox as the candidate's turn."""
-    if chunk is None:
+    if chunk is None or (live is not None and live.finished):  # a chunk still in flight after Stop: done already
         return live, gr.skip(), gr.skip()
     live = live or core.LiveTranscript()
     try:
         live.feed(chunk)
         if send_on_pause and live.spoke and live.quiet_s >= PAUSE_TO_SEND_S:
             text = live.finish()
-            return None, "", text
+            return core.LiveTranscript(), "", text  # sent; the microphone goes on into a fresh transcript
     except core.VoiceError as error:
         gr.Warning(str(error))
     return live, live.text, gr.skip()
 
 
+def on_stream_start(shown: str):
+    """A recording starts: a new live transcript, after what the box already holds (a second recording adds)."""
+    return core.LiveTranscript(prefix=shown or "")
+
+
 def on_stream_end(live: core.LiveTranscript | None, shown: str):
     """The candidate stopped recording: the last piece is transcribed; the text stays for review and editing."""
-    if live is None:
-        return None, shown
+    if live is None or live.finished:
+        return live, shown
     try:
         text = live.finish()
     except core.VoiceError as error:
         gr.Warning(str(error))
-        return None, shown
-    return None, text
+        return live, shown
+    return live, text
 
 
 def take_transcript(sid: str | None, transcript: str):
@@ -273,15 +276,11 @@ def _opened(iv: core.Interview):
     return (*_view(iv), iv.notes, iv.notes or "", gr.update(visible=False), "")
 
 
-def _last_unfinished(known: list | None) -> core.SessionInfo | None:
-    store = core.open_sessions()
+def _last_unfinished(known: list | None, request: gr.Request | None) -> core.SessionInfo | None:
     for sid in reversed(known or []):
-        try:
-            info = store.get(sid)
-        except core.SessionNotFound:
-            continue
-        if info.status == "active":
-            return info
+        iv = _may_open(sid, request)
+        if iv is not None and not iv.finished and core.can_write(_user(request), iv.info):
+            return iv.info
     return None
 
 
@@ -292,21 +291,20 @@ def on_page_load(known: list | None, request: gr.Request):
     nothing = (*_empty_view(), "", "", gr.update(visible=False), "")
     keep = (gr.skip(), gr.skip(), gr.skip())  # tabs, report, chart
     if params.get("session"):
-        try:
-            iv = core.Interview.resume(params["session"])
-        except core.SessionNotFound as error:
-            gr.Warning(str(error))
+        iv = _may_open(params["session"], request)
+        if iv is None:
+            gr.Warning(f"No session '{params['session']}' that you can open. See History.")
             return *nothing, None, *keep
         if iv.finished:
-            report_md, chart = on_report(iv.id)
+            report_md, chart = on_report(iv.id, request)
             return *_opened(iv), None, gr.Tabs(selected="report"), report_md, chart
         return *_opened(iv), None, *keep
     if "mode" in params:
         seed = params.get("seed", "")
         out = on_start(params.get("mode", "design"), params.get("scenario", ""), params.get("topic", ""),
-                       params.get("difficulty", ""), int(seed) if seed.isdigit() else None)
+                       params.get("difficulty", ""), int(seed) if seed.isdigit() else None, request=request)
         return *out[:-1], "", "", gr.update(visible=False), "", None, *keep
-    info = _last_unfinished(known)
+    info = _last_unfinished(known, request)
     if info is None:
         return *nothing, None, *keep
     offer = (f"**Resume your interview?** {info.title} ({info.mode}), started "
@@ -315,13 +313,14 @@ def on_page_load(known: list | None, request: gr.Request):
     return (*_empty_view()[:2], offer, *_empty_view()[3:], "", "", banner, "", info.id, *keep)
 
 
-def on_resume(session_id: str):
-    """Open a session in the Interview tab (an unfinished one), or on its report (a finished one)."""
+def on_resume(session_id: str, request: gr.Request = None):
+    """Open a session in the Interview tab (an unfinished one), or on its report (a finished one or, for a
+    coach, a candidate's)."""
     if not session_id:
         raise gr.Error("Pick a session first.")
-    iv = _open(session_id)
-    if iv.finished:
-        report_md, chart = on_report(iv.id)
+    iv = _open(session_id, request)
+    if iv.finished or not core.can_write(_user(request), iv.info):
+        report_md, chart = on_report(iv.id, request)
         return *_opened(iv), gr.Tabs(selected="report"), report_md, chart
     return *_opened(iv), gr.Tabs(selected="interview"), gr.skip(), gr.skip()
 
@@ -329,15 +328,15 @@ def on_resume(session_id: str):
 # --- Report tab -----------------------------------------------------------------------------
 
 
-def on_report(sid: str | None):
-    iv = _open(sid)
+def on_report(sid: str | None, request: gr.Request = None):
+    iv = _open(sid, request)
     report = iv.report()
     return report.markdown(), core.report_figure(report)
 
 
-def on_export(sid: str | None):
+def on_export(sid: str | None, request: gr.Request = None):
     """The report and transcript as Markdown, JSON and PDF files under the state folder."""
-    iv = _open(sid)
+    iv = _open(sid, request)
     folder = core.get_settings().home / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -392,12 +391,14 @@ def on_grade(item_id: str, question: str, reference: str, trap: str, key_points:
 # --- History tab ----------------------------------------------------------------------------
 
 
-def on_history(everything: bool = True, known: list | None = None):
-    """Sessions (this browser's, or every one on this machine), the trend per mode, weak areas in words."""
+def on_history(everything: bool = True, known: list | None = None, request: gr.Request = None):
+    """Sessions (this browser's, or all the user may see), the trend per mode, weak areas in words.
+    With accounts on: a candidate's own sessions; a coach's and their candidates'."""
+    user = _user(request)
     store = core.open_sessions()
     mine = set(known or [])
-    sessions = [s for s in store.list() if everything or s.id in mine]
-    prog = core.progress(store, core.get_bank())
+    sessions = [s for s in core.visible_sessions(user) if everything or s.id in mine]
+    prog = core.progress(store, core.get_bank(), owners=None if user is None else [user.name])
     overall = {sid: score for _, sid, score in prog.trend}
     table = pd.DataFrame(
         [(datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M"), s.title, s.mode, s.status, s.turns,
@@ -421,20 +422,21 @@ def on_history(everything: bool = True, known: list | None = None):
             gr.update(interactive=bool(drill)), drill)
 
 
-def on_delete(session_id: str):
+def on_delete(session_id: str, request: gr.Request = None):
     if not session_id:
         raise gr.Error("Pick a session first.")
     try:
+        core.check_access(_user(request), session_id, write=True)
         core.open_sessions().delete(session_id)
-    except core.SessionNotFound as error:
+    except (core.SessionNotFound, core.AccessDenied, core.StoreUnavailable) as error:
         raise gr.Error(str(error)) from None
     gr.Info("Session deleted.")
     return session_id
 
 
-def on_drill(topics: str):
+def on_drill(topics: str, request: gr.Request = None):
     """A drill over the weakest areas."""
-    return on_start("drill", "", topics, "")
+    return on_start("drill", "", topics, "", request=request)
 
 
 # --- layout ---------------------------------------------------------------------------------
@@ -606,6 +608,7 @@ def build() -> gr.Blocks:
                    concurrency_limit=1, **private)
         after(spoken.change(take_message, [sid, spoken], [outbox, spoken], queue=False, show_progress="hidden",
                             **private).then(on_send, [sid, outbox], view, **private))
+        mic.start_recording(on_stream_start, transcript, live, queue=False, **private)
         mic.stop_recording(on_stream_end, [live, transcript], [live, transcript], **private)
         after(hint.click(on_hint, sid, view, api_name="hint"))
         after(skip.click(on_skip, sid, view, api_name="skip"))
@@ -651,6 +654,9 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **
     exports = settings.home / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     demo.queue(default_concurrency_limit=4)
+    if settings.auth:  # accounts on: Gradio's login page, checked against `interviewer users`
+        kwargs.setdefault("auth", lambda name, password: core.authenticate(name, password) is not None)
+        kwargs.setdefault("auth_message", "Sign in with the account your coach or admin made for you.")
     return demo.launch(server_name=host or settings.host, server_port=port or settings.port, show_error=True,
                        allowed_paths=[str(exports)], ssr_mode=False, footer_links=["api"],
                        head=f"<script>{_asset('room.js')}</script>", css=_asset("room.css"), **kwargs)

@@ -142,7 +142,7 @@ def write(rows: list[tuple[str, str, str, str]], out: Path) -> None:
     out.write_text("\n".join(lines), encoding="utf-8")
 
 
-SUITES = ["retrieval", "grader", "interview", "voice", "live", "ui", "resilience", "llm"]
+SUITES = ["retrieval", "grader", "interview", "voice", "live", "ui", "resilience", "llm", "load"]
 
 
 def _suite_rows(name: str) -> list[tuple[str, str, str, str]]:

@@ -180,8 +180,18 @@ def eval_cmd(
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default from settings: 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default from settings: 7860)."),
+    replicas: int = typer.Option(1, "--replicas", min=1, max=64,
+                                 help="App processes behind nginx: nginx on PORT, the processes on PORT+1.. "
+                                      "(share INTERVIEWER_DATABASE_URL and CHROMA_HOST between them)."),
 ) -> None:
-    """Start the web UI."""
+    """Start the web UI (one process, or several behind nginx)."""
+    if replicas > 1:
+        settings = api.get_settings()
+        try:
+            api.serving.serve_replicas(replicas, port or settings.port, settings.home, host or settings.host, say=typer.echo)
+        except RuntimeError as exc:
+            _fail(str(exc))
+        return
     import app as web  # the Gradio UI: a top-level module installed with the package (`py-modules`)
 
     web.main(host=host, port=port)
@@ -272,14 +282,19 @@ def interview(
 @sessions_app.command("list")
 def sessions_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Past sessions, newest first."""
-    rows = api.open_sessions().list()
+    _print_rows(api.open_sessions().list(), as_json, "No sessions yet. Start one with `interviewer interview`.",
+                lambda r: f"{r.id}  {r.status:<6}  {r.mode:<6}  {r.turns:>3} turns  {r.title}")
+
+
+def _print_rows(rows: list, as_json: bool, empty: str, line) -> None:
+    """Models as a JSON list, or one `line(row)` each (`empty` when there are none)."""
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
     if not rows:
-        typer.echo("No sessions yet. Start one with `interviewer interview`.")
+        typer.echo(empty)
     for r in rows:
-        typer.echo(f"{r.id}  {r.status:<6}  {r.mode:<6}  {r.turns:>3} turns  {r.title}")
+        typer.echo(line(r))
 
 
 @sessions_app.command("show")
@@ -298,11 +313,25 @@ def sessions_show(session_id: str = typer.Argument(...)) -> None:
 
 @sessions_app.command("export")
 def sessions_export(
-    session_id: str = typer.Argument(...),
+    session_id: str | None = typer.Argument(None, help="The session (or --all)."),
     fmt: str = typer.Option("md", "--format", help="md | json"),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: standard output)."),
+    every: bool = typer.Option(False, "--all", help="Every session with its turns, one JSON object a line: a backup "
+                                                    "that `interviewer sessions import` reads back."),
 ) -> None:
-    """Export a session's report and transcript as Markdown or JSON."""
+    """Export a session's report and transcript as Markdown or JSON, or back up every session (--all)."""
+    if every:
+        store = api.open_sessions()
+        lines = [json.dumps(store.dump(info.id), ensure_ascii=False) for info in reversed(store.list())]
+        text = "".join(line + "\n" for line in lines)
+        if out:
+            out.write_text(text, encoding="utf-8")
+            typer.echo(f"Wrote {len(lines)} sessions to {out}", err=True)
+        else:
+            typer.echo(text, nl=False)
+        return
+    if session_id is None:
+        _fail("name a session id, or pass --all")
     if fmt not in ("md", "json"):
         _fail("--format must be md or json")
     try:
@@ -315,6 +344,23 @@ def sessions_export(
         typer.echo(f"Wrote {out}")
     else:
         typer.echo(text)
+
+
+@sessions_app.command("import")
+def sessions_import(backup: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                                 help="A file written by `interviewer sessions export --all`.")) -> None:
+    """Restore sessions from a backup into the configured database (sessions already there are left as they are)."""
+    store = api.open_sessions()
+    added = kept = 0
+    for number, line in enumerate(backup.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            fresh = store.load(json.loads(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            _fail(f"{backup}:{number}: not a session from `interviewer sessions export --all` ({exc})")
+        added, kept = added + fresh, kept + (not fresh)
+    typer.echo(f"Imported {added} sessions; {kept} were already there.")
 
 
 @sessions_app.command("progress")
@@ -338,6 +384,68 @@ def sessions_progress(as_json: bool = typer.Option(False, "--json", help="Print 
     for row in data["most_missed"]:
         typer.echo(f"  {row['times']}x  {row['key_point']}")
     typer.echo("Next in weak-first practice (`interviewer interview --mode review`): " + ", ".join(data["next_items"]))
+
+
+users_app = typer.Typer(help="Accounts for a shared server (used when INTERVIEWER_AUTH=on).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _account(action, *args, done: str, **kwargs) -> None:
+    """Run one `api.accounts` change; print `done`, or the reason it cannot be done."""
+    try:
+        action(*args, **kwargs)
+    except api.AccountError as exc:
+        _fail(str(exc))
+    typer.echo(done)
+
+
+def _password(stdin: bool) -> str:
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(...),
+    role: str = typer.Option("candidate", "--role", help="candidate | coach"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Add a user (the password is asked for, or read from standard input)."""
+    _account(api.accounts.add_user, name, _password(password_stdin), role, done=f"Added {role} '{name}'.")
+
+
+@users_app.command("list")
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Users, their roles and (for coaches) their candidates."""
+    _print_rows(api.accounts.list_users(), as_json, "No users yet. Add one with `interviewer users add NAME`.",
+                lambda u: f"{u.name:<24} {u.role:<9}" + (f"  coaches: {', '.join(u.candidates)}" if u.candidates else ""))
+
+
+@users_app.command("remove")
+def users_remove(name: str = typer.Argument(...)) -> None:
+    """Remove a user and their coach assignments (their sessions stay, for export)."""
+    _account(api.accounts.remove_user, name, done=f"Removed '{name}'.")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Set a user's password."""
+    _account(api.accounts.set_password, name, _password(password_stdin), done=f"Password of '{name}' changed.")
+
+
+@users_app.command("assign")
+def users_assign(
+    coach: str = typer.Argument(...),
+    candidate: str = typer.Argument(...),
+    remove: bool = typer.Option(False, "--remove", help="Take the assignment away instead."),
+) -> None:
+    """Let COACH read CANDIDATE's sessions and reports (read-only)."""
+    _account(api.accounts.assign, coach, candidate, remove=remove,
+             done=f"'{coach}' {'no longer coaches' if remove else 'now coaches'} '{candidate}'.")
 
 
 if __name__ == "__main__":

@@ -86,12 +86,23 @@ class Settings(BaseSettings):
     # A clarifying question is answered from the scenario fact at least this similar to it; else an assumption.
     fact_match_at: float = Field(default=0.40, ge=0, le=1)
 
+    # Sessions in a server database (SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/interviewer);
+    # unset means the SQLite file under home.
+    database_url: str | None = None
+
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
+    # Accounts (`interviewer users ...`): off means one person, no login, every session theirs.
+    auth: bool = False
 
     # Limits
-    max_answer_chars: int = 8000
+    max_answer_chars: int = 8000  # graded; the rest of a longer answer is cut, with a warning
+    # A shared server's limits (0 turns one off): one message's size, a person's answers per minute, and the
+    # minutes a session may sit untouched before it is closed.
+    max_request_chars: int = Field(default=20_000, ge=0)
+    answers_per_minute: int = Field(default=30, ge=0)
+    idle_timeout_min: float = Field(default=0, ge=0)
 
     @property
     def index_dir(self) -> Path:

@@ -49,3 +49,23 @@ class RubricError(InterviewerError, ValueError):
 
 class VoiceError(InterviewerError, RuntimeError):
     """Audio that cannot be used (unreadable, wrong shape) or speech support not installed."""
+
+
+class SessionBusy(InterviewerError, RuntimeError):
+    """Another request (in this process or another) is answering the same session right now."""
+
+
+class StoreUnavailable(InterviewerError, RuntimeError):
+    """The session database did not answer; the message says nothing of the request was saved."""
+
+
+class AccessDenied(InterviewerError, PermissionError):
+    """The signed-in user may not read or change that session (or do that at all)."""
+
+
+class LimitExceeded(InterviewerError, RuntimeError):
+    """A limit of a shared server was hit (answers per minute, answer size, an idle session); the message says which."""
+
+
+class AccountError(InterviewerError, ValueError):
+    """A user-management request that cannot be done (unknown user, taken name, short password, bad role)."""

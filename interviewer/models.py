@@ -340,3 +340,4 @@ class SessionInfo(BaseModel):
     created: float
     updated: float
     turns: int = 0
+    owner: str | None = None  # the user who started it (None: accounts were off)

@@ -338,11 +338,12 @@ class LiveTranscript:
         final = live.finish()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         import numpy as np
 
         self._pending = np.zeros(0, dtype=np.float32)
-        self._pieces: list[str] = []
+        self._pieces: list[str] = [prefix.strip()] if prefix.strip() else []  # e.g. what an earlier recording said
+        self.finished = False
         self._jobs: list[Future] = []
         self.heard_s = 0.0  # seconds of audio taken in
         self.quiet_s = 0.0  # seconds of pause at the end of what came in so far
@@ -383,6 +384,7 @@ class LiveTranscript:
         if self._pending.size:
             self._submit(self._pending)
             self._pending = np.zeros(0, dtype=np.float32)
+        self.finished = True
         return self.wait()
 
     def _submit(self, audio) -> None:

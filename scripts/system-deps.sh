@@ -5,12 +5,14 @@
 #   chromium           headless page screenshot of the Gradio UI
 #   fonts-dejavu-core  so that screenshot renders text (and the PDF report's font)
 #   fonts-noto-color-emoji  the verdict marks in screenshots of the UI
+#   postgresql         initdb and pg_ctl: the tests start their own PostgreSQL server in a temp dir
+#   nginx              the load balancer in front of several app processes (started by the tests, loopback only)
 #
 # Idempotent and quiet: nothing happens (no apt-get update either) when all are present.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-PACKAGES=(espeak-ng chromium fonts-dejavu-core fonts-noto-color-emoji)
+PACKAGES=(espeak-ng chromium fonts-dejavu-core fonts-noto-color-emoji postgresql nginx)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

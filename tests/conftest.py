@@ -117,3 +117,34 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+IN_CI = __import__("os").environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole run (started on first use). Skipped on a machine without
+    PostgreSQL; under CI=true a missing server fails."""
+    from evals.support.postgres import PostgresServer, missing_reason
+
+    if missing_reason():
+        if IN_CI:
+            pytest.fail(missing_reason())
+        pytest.skip(missing_reason())
+    with PostgresServer() as server:
+        yield server
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, home):
+    """A fresh, empty session database of each kind: a SQLite file under the test's home, or a new
+    database on the real PostgreSQL server. Yields what SessionStore takes (a path or a URL)."""
+    if request.param == "sqlite":
+        yield home / "sessions.sqlite3"
+        return
+    server = request.getfixturevalue("postgres")
+    yield server.create_database(f"t{next(_databases)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -88,10 +89,12 @@ def test_rows_written_before_the_typed_record_still_load(tmp_path):
     store = SessionStore(tmp_path / "old.sqlite3")
     info = store.create("design", "Old session", {"mode": "design", "scenario": "video-recommendation", "slots": [
         {"id": "stage:clarify", "stage": "clarify"}], "seed": 1}, scenario="video-recommendation")
-    for seq, (role, stage, kind, text, meta) in enumerate(LEGACY_ROWS, start=1):
-        store._db.execute("INSERT INTO turns (session_id, seq, role, stage, kind, text, item_id, grade, meta, at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                          (info.id, seq, role, stage, kind, text, "stage:clarify", json.dumps(meta), 1.0 + seq))
+    with sqlite3.connect(store.path) as raw:  # rows as an older release wrote them, straight into the file
+        for seq, (role, stage, kind, text, meta) in enumerate(LEGACY_ROWS, start=1):
+            raw.execute("INSERT INTO turns (session_id, seq, role, stage, kind, text, item_id, grade, meta, at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                        (info.id, seq, role, stage, kind, text, "stage:clarify", json.dumps(meta), 1.0 + seq))
+    raw.close()
     turns = store.turns(info.id)
     assert [t.kind for t in turns] == [row[2] for row in LEGACY_ROWS]
     assert turns[1].meta.fact == "qps" and turns[1].meta.seconds == 4.2 and turns[3].meta["raw"] == "x"

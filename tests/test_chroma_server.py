@@ -1,48 +1,19 @@
 """The many-users path: a real Chroma server started by the test, on 127.0.0.1."""
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from interviewer import build_index, search
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from evals.support.chromaserver import running_chroma
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists():
-        exe = Path(shutil.which("chroma") or "chroma")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("chroma run exited at start")
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not answer within 60 s")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        with running_chroma(tmp_path_factory.mktemp("chroma-server")) as port:
+            yield port
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def test_index_and_search_through_a_chroma_server(chroma_server, monkeypatch, tmp_path, home):

@@ -206,7 +206,7 @@ def test_on_a_phone_the_side_panel_sits_above_the_chat(app, browser):
         phone.close()
 
 
-def test_speaking_into_the_microphone_is_transcribed_while_speaking_and_sent(app, tmp_path):
+def test_speaking_into_the_microphone_is_transcribed_while_speaking_and_sent(app, browser, tmp_path):
     """Chromium's fake microphone plays a spoken answer (espeak-ng): the transcript grows while recording,
     can be checked, and is sent as the candidate's turn."""
     from interviewer import voice
@@ -218,35 +218,34 @@ def test_speaking_into_the_microphone_is_transcribed_while_speaking_and_sent(app
         pytest.skip(missing)
     import subprocess
 
-    from playwright.sync_api import sync_playwright
-
     wav = tmp_path / "answer.wav"
     said = ("I would monitor feature drift every day. Then I would retrain the model every week, "
             "when the offline metrics improve.")
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(wav), said], check=True, capture_output=True)
     fake_mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-audio-capture={wav}%noloop"]
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake_mic)
-        try:
-            page = chromium.new_context(viewport={"width": 1280, "height": 900}, permissions=["microphone"]).new_page()
-            page.goto(f"{app}?mode=grill&seed=1")
-            _wait_messages(page, 1)
-            page.get_by_text("Speak your answer").click()
-            page.locator("button.record-button").first.click()
-            page.wait_for_function("() => document.querySelector('#transcript textarea').value.length > 0",
-                                   timeout=WAIT_MS)  # words appear before the recording stops
-            page.wait_for_timeout(4000)
-            page.locator("button.stop-button").first.click()
-            page.wait_for_function("() => /model/i.test(document.querySelector('#transcript textarea').value)",
-                                   timeout=WAIT_MS)  # the end of the answer, after the recording stopped
-            heard = page.locator("#transcript textarea").input_value().lower()
-            # Chromium's fake microphone degrades the audio a little (and more on a loaded machine): most words
-            words = [w for w in ("monitor", "feature", "drift", "day", "retrain", "model", "week") if w in heard]
-            assert len(words) >= 4, heard
-            page.get_by_role("button", name="Send what I said").click()
-            chat = _wait_messages(page, 3)
-            assert heard.strip()[:20] in chat[1].lower()
-            assert page.locator("#transcript textarea").input_value() == ""
-        finally:
-            chromium.close()
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=ARGS + fake_mic)  # with the fake microphone
+    try:
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}, permissions=["microphone"]).new_page()
+        page.goto(f"{app}?mode=grill&seed=1")
+        _wait_messages(page, 1)
+        page.get_by_text("Speak your answer").click()
+        page.locator("button.record-button").first.click()
+        page.wait_for_function("() => document.querySelector('#transcript textarea').value.length > 0",
+                               timeout=WAIT_MS)  # words appear before the recording stops
+        page.wait_for_timeout(4000)
+        page.locator("button.stop-button").first.click()
+        page.wait_for_function("() => /model/i.test(document.querySelector('#transcript textarea').value)",
+                               timeout=WAIT_MS)  # the end of the answer, after the recording stopped
+        heard = page.locator("#transcript textarea").input_value().lower()
+        # Chromium's fake microphone degrades the audio (more on a loaded machine; ASR accuracy itself is tested in
+        # test_voice.py): here, words from both the beginning and the end, so no piece of the answer was lost
+        assert any(w in heard for w in ("monitor", "feature", "drift", "day")), heard
+        assert any(w in heard for w in ("week", "offline", "metrics", "improve")), heard
+        assert len([w for w in ("monitor", "feature", "drift", "day", "retrain", "model", "week") if w in heard]) >= 3
+        page.get_by_role("button", name="Send what I said").click()
+        chat = _wait_messages(page, 3)
+        assert heard.strip()[:20] in chat[1].lower()
+        assert page.locator("#transcript textarea").input_value() == ""
+    finally:
+        chromium.close()

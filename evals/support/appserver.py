@@ -49,10 +49,10 @@ def stop(proc: subprocess.Popen, grace_s: float = 10) -> None:
         proc.wait()
 
 
-@contextmanager
-def running_app(home: Path, env: dict | None = None):
-    """`python app.py` with INTERVIEWER_HOME=`home` on 127.0.0.1:<free port>; yields the base URL."""
-    port = free_port()
+def start_app(home: Path, env: dict | None = None, port: int | None = None, ready: str = "config"):
+    """Start `python app.py` and wait until `ready` (a path under the base URL) answers; (process, base URL).
+    With accounts on, Gradio answers /config only after a login: wait for the login page ("") instead."""
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GRADIO_TEMP_DIR")}
     environment.update({"INTERVIEWER_HOME": str(home), "INTERVIEWER_HOST": "127.0.0.1", "INTERVIEWER_PORT": str(port),
@@ -60,14 +60,23 @@ def running_app(home: Path, env: dict | None = None):
     log = open(Path(home).parent / f"app-{port}.log", "w+")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=environment, stdout=log,
                             stderr=subprocess.STDOUT, text=True)
+    proc.log = log
     url = f"http://127.0.0.1:{port}/"
     try:
-        try:
-            wait_until_served(url + "config", proc)
-        except Exception:
-            log.seek(0)
-            raise RuntimeError(f"the app did not start:\n{log.read()[-4000:]}") from None
+        wait_until_served(url + ready, proc)
+    except Exception:
+        log.seek(0)
+        stop(proc)
+        raise RuntimeError(f"the app did not start:\n{log.read()[-4000:]}") from None
+    return proc, url
+
+
+@contextmanager
+def running_app(home: Path, env: dict | None = None, ready: str = "config"):
+    """`python app.py` with INTERVIEWER_HOME=`home` on 127.0.0.1:<free port>; yields the base URL."""
+    proc, url = start_app(home, env, ready=ready)
+    try:
         yield url
     finally:
         stop(proc)
-        log.close()
+        proc.log.close()

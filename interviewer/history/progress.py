@@ -9,6 +9,7 @@ answered well come back less and less often.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ..models import STAGE_TITLES, Stage
@@ -75,13 +76,14 @@ def area_name(key: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def progress(store: SessionStore, bank: RubricBank) -> Progress:
+def progress(store: SessionStore, bank: RubricBank, owners: Collection[str | None] | None = None) -> Progress:
+    """Scores across sessions: all of them, or those of `owners` (see SessionStore.list)."""
     items: dict[str, ItemProgress] = {}
     stage_scores: dict[str, list[float]] = {}
     topic_scores: dict[str, list[float]] = {}
     missed: Counter = Counter()
     trend = []
-    for info in sorted(store.list(), key=lambda s: s.created):
+    for info in sorted(store.list(owners=owners), key=lambda s: s.created):
         turns = store.turns(info.id)
         for t in turns:
             if t.kind != "slot-grade" or not t.item_id:

@@ -1,165 +1,256 @@
-"""Interview sessions in SQLite: one row per turn, written when the turn happens.
+"""Interview sessions: one row per turn, written when the turn happens.
 
 The transcript is the single record of an interview. The agent rebuilds its state from it, so a
-session survives a crash or a restart with every completed turn, and the report, the progress view
-and the evals all read the same rows.
+session survives a crash or a restart with every completed turn, any app process can serve any
+session's next turn, and the report, the progress view and the evals all read the same rows.
+The rows live in a SQLite file by default or a server database (history/db.py); the busy lease
+that keeps two requests from answering one session at once lives there too, so it holds across
+processes.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import socket
 import threading
 import time
 import uuid
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..config import Settings, get_settings
-from ..errors import SessionNotFound
+from ..errors import SessionBusy, SessionNotFound, StoreUnavailable
 from ..models import Grade, SessionInfo, Turn, TurnMeta
+from . import db
+from .db import leases, sessions, turns
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    mode TEXT NOT NULL,
-    scenario TEXT,
-    title TEXT NOT NULL,
-    plan TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'active',
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    role TEXT NOT NULL,
-    stage TEXT,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    item_id TEXT,
-    grade TEXT,
-    meta TEXT NOT NULL DEFAULT '{}',
-    at REAL NOT NULL,
-    PRIMARY KEY (session_id, seq)
-);
-"""
+APPEND_TRIES = 5  # a turn number taken by another process is retried with the next one
+BUSY_FOR_S = 300.0  # a lease not released (a dropped request, a killed process) is free again after this
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:6]}"
+
 
 class SessionStore:
-    """A SQLite file of sessions and turns. Safe to share between threads of one process."""
+    """Sessions and turns in one database (a SQLite file or a URL). Safe to share between threads and processes."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+    def __init__(self, target: Path | str):
+        self.url = db.url_for(target)
+        self.path = None if "://" in str(target) else Path(target)
+        self.engine = db.make_engine(self.url)
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def transaction(self) -> Iterator:
+        """One transaction; a database that does not answer becomes StoreUnavailable (nothing of it was saved)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (OperationalError, InterfaceError) as error:  # the connection, not the SQL: a bug still raises as is
+            raise StoreUnavailable(f"The session database is not answering ({type(error.orig).__name__}); "
+                                   "nothing of this request was saved. Try again in a moment.") from error
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.engine.dispose()
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def create(self, mode: str, title: str, plan: dict, scenario: str | None = None) -> SessionInfo:
+    def create(self, mode: str, title: str, plan: dict, scenario: str | None = None, owner: str | None = None) -> SessionInfo:
         now = time.time()
         info = SessionInfo(id=uuid.uuid4().hex[:12], mode=mode, scenario=scenario, title=title, plan=plan,
-                           created=now, updated=now)
-        with self._tx() as db:
-            db.execute("INSERT INTO sessions (id, mode, scenario, title, plan, status, created, updated) "
-                       "VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-                       (info.id, mode, scenario, title, json.dumps(plan), now, now))
+                           created=now, updated=now, owner=owner)
+        with self.transaction() as conn:
+            conn.execute(insert(sessions).values(id=info.id, mode=mode, scenario=scenario, title=title,
+                                                 plan=json.dumps(plan), status="active", created=now, updated=now,
+                                                 owner=owner))
         return info
 
+    def _select(self):
+        count = select(func.count()).where(turns.c.session_id == sessions.c.id).scalar_subquery()
+        return select(sessions, count.label("turns"))
+
     def get(self, session_id: str) -> SessionInfo:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT id, mode, scenario, title, plan, status, created, updated, "
-                "(SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) FROM sessions s WHERE id = ?",
-                (session_id,)).fetchone()
+        with self.transaction() as conn:
+            row = conn.execute(self._select().where(sessions.c.id == session_id)).mappings().first()
         if row is None:
             raise SessionNotFound(f"No session '{session_id}'. See `interviewer sessions list`.")
         return _info(row)
 
-    def list(self, status: str | None = None) -> list[SessionInfo]:
-        query = ("SELECT id, mode, scenario, title, plan, status, created, updated, "
-                 "(SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) FROM sessions s")
-        args: tuple = ()
+    def list(self, status: str | None = None, owners: Collection[str | None] | None = None) -> list[SessionInfo]:
+        """Sessions newest first; only those of `owners` when given (None in it: sessions with no owner)."""
+        query = self._select()
         if status:
-            query += " WHERE status = ?"
-            args = (status,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY created DESC", args).fetchall()
+            query = query.where(sessions.c.status == status)
+        if owners is not None:
+            named = sessions.c.owner.in_([o for o in owners if o is not None])
+            query = query.where(or_(named, sessions.c.owner.is_(None)) if None in owners else named)
+        with self.transaction() as conn:
+            rows = conn.execute(query.order_by(sessions.c.created.desc())).mappings().all()
         return [_info(r) for r in rows]
 
     def set_status(self, session_id: str, status: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE sessions SET status = ?, updated = ? WHERE id = ?", (status, time.time(), session_id))
+        with self.transaction() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session_id).values(status=status, updated=time.time()))
 
     def delete(self, session_id: str) -> None:
         """Remove a session and its transcript for good (raises SessionNotFound if there is none)."""
         self.get(session_id)
-        with self._tx() as db:
-            db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
-            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        with self.transaction() as conn:
+            conn.execute(delete(turns).where(turns.c.session_id == session_id))
+            conn.execute(delete(leases).where(leases.c.key == session_id))
+            conn.execute(delete(sessions).where(sessions.c.id == session_id))
 
     # --- turns ------------------------------------------------------------------------------
 
     def append(self, session_id: str, turn: Turn) -> Turn:
-        """Write one turn now (its own transaction) and return it with its sequence number."""
-        with self._tx() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?",
-                             (session_id,)).fetchone()[0]
-            turn = turn.model_copy(update={"seq": seq})
-            db.execute(
-                "INSERT INTO turns (session_id, seq, role, stage, kind, text, item_id, grade, meta, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, seq, turn.role, turn.stage, turn.kind, turn.text, turn.item_id,
-                 turn.grade.model_dump_json() if turn.grade else None, turn.meta.model_dump_json(exclude_none=True), turn.at))
-            db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (turn.at, session_id))
-        return turn
+        """Write one turn now (its own transaction) and return it with its sequence number.
+
+        Writers of one session queue on its row; should two still pick the same number (the primary key
+        on (session_id, seq) refuses the second row), the turn is written again with the next."""
+        for attempt in range(APPEND_TRIES):
+            try:
+                with self.transaction() as conn:
+                    # the session row first: its row lock queues the other writers of this session (Postgres)
+                    conn.execute(update(sessions).where(sessions.c.id == session_id).values(updated=turn.at))
+                    seq = conn.execute(select(func.coalesce(func.max(turns.c.seq), 0) + 1)
+                                       .where(turns.c.session_id == session_id)).scalar_one()
+                    numbered = turn.model_copy(update={"seq": seq})
+                    conn.execute(insert(turns).values(_turn_row(session_id, numbered)))
+                return numbered
+            except IntegrityError:
+                if attempt == APPEND_TRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def turns(self, session_id: str) -> list[Turn]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, role, stage, kind, text, item_id, grade, meta, at FROM turns "
-                "WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
-        return [Turn(seq=r[0], role=r[1], stage=r[2], kind=r[3], text=r[4], item_id=r[5],
-                     grade=Grade.model_validate_json(r[6]) if r[6] else None, meta=TurnMeta.model_validate_json(r[7]), at=r[8])
-                for r in rows]
+        with self.transaction() as conn:
+            rows = conn.execute(select(turns).where(turns.c.session_id == session_id).order_by(turns.c.seq)).mappings().all()
+        return [Turn(seq=r["seq"], role=r["role"], stage=r["stage"], kind=r["kind"], text=r["text"], item_id=r["item_id"],
+                     grade=Grade.model_validate_json(r["grade"]) if r["grade"] else None,
+                     meta=TurnMeta.model_validate_json(r["meta"]), at=r["at"]) for r in rows]
+
+    # --- backups ----------------------------------------------------------------------------
+
+    def dump(self, session_id: str) -> dict:
+        """One session and its turns as plain JSON data (`interviewer sessions export --all`)."""
+        return {"session": self.get(session_id).model_dump(mode="json"),
+                "turns": [t.model_dump(mode="json") for t in self.turns(session_id)]}
+
+    def load(self, data: dict) -> bool:
+        """Write a dumped session back with its id and turn numbers; False (and nothing written) if it is there."""
+        info = SessionInfo.model_validate(data["session"])
+        rows = [_turn_row(info.id, Turn.model_validate(t)) for t in data["turns"]]
+        try:
+            with self.transaction() as conn:
+                conn.execute(insert(sessions).values(id=info.id, mode=info.mode, scenario=info.scenario, title=info.title,
+                                                     plan=json.dumps(info.plan), status=info.status, created=info.created,
+                                                     updated=info.updated, owner=info.owner))
+                if rows:
+                    conn.execute(insert(turns), rows)
+        except IntegrityError:
+            return False
+        return True
+
+    # --- who is answering -------------------------------------------------------------------
+
+    def claim(self, key: str, holder: str, ttl_s: float = BUSY_FOR_S) -> bool:
+        """Take the lease on `key` for `holder` unless someone else holds an unexpired one (atomic, across processes)."""
+        for _ in range(2):
+            now = time.time()
+            try:
+                with self.transaction() as conn:
+                    conn.execute(delete(leases).where(leases.c.key == key, leases.c.expires < now))
+                    conn.execute(insert(leases).values(key=key, holder=holder, expires=now + ttl_s))
+                return True
+            except IntegrityError:
+                if not self._drop_if_dead(key):
+                    return False
+        return False
+
+    def _drop_if_dead(self, key: str) -> bool:
+        """Free a lease whose holder was a process on this machine that no longer runs (killed mid-answer)."""
+        with self.transaction() as conn:
+            holder = conn.execute(select(leases.c.holder).where(leases.c.key == key)).scalar_one_or_none()
+            if holder is None:
+                return True
+            host, _, rest = holder.partition(":")
+            pid = rest.split(":", 1)[0]
+            if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+                return False
+            conn.execute(delete(leases).where(leases.c.key == key, leases.c.holder == holder))
+        return True
+
+    def release(self, key: str, holder: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(leases).where(leases.c.key == key, leases.c.holder == holder))
+
+    @contextmanager
+    def answering(self, session_id: str, ttl_s: float = BUSY_FOR_S) -> Iterator[str]:
+        """Hold the session's busy lease while a turn is answered; SessionBusy if another request holds it."""
+        holder = _holder()
+        if not self.claim(f"answer:{session_id}", holder, ttl_s):
+            raise SessionBusy("The interviewer is still answering your last message.")
+        try:
+            yield holder
+        finally:
+            self._release_soon(f"answer:{session_id}", holder)
+
+    def _release_soon(self, key: str, holder: str, tries: int = 6) -> None:
+        """Release, waiting out a database restart for a few seconds; past that the lease expires on its own."""
+        for attempt in range(tries):
+            try:
+                self.release(key, holder)
+                return
+            except StoreUnavailable:
+                time.sleep(0.25 * 2 ** attempt if attempt < tries - 1 else 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _turn_row(session_id: str, turn: Turn) -> dict:
+    return {"session_id": session_id, "seq": turn.seq, "role": turn.role, "stage": turn.stage, "kind": turn.kind,
+            "text": turn.text, "item_id": turn.item_id, "grade": turn.grade.model_dump_json() if turn.grade else None,
+            "meta": turn.meta.model_dump_json(exclude_none=True), "at": turn.at}
 
 
 def _info(row) -> SessionInfo:
-    return SessionInfo(id=row[0], mode=row[1], scenario=row[2], title=row[3], plan=json.loads(row[4]),
-                       status=row[5], created=row[6], updated=row[7], turns=row[8])
+    return SessionInfo(id=row["id"], mode=row["mode"], scenario=row["scenario"], title=row["title"],
+                       plan=json.loads(row["plan"]), status=row["status"], created=row["created"],
+                       updated=row["updated"], turns=row["turns"], owner=row["owner"])
 
 
-_stores: dict[Path, SessionStore] = {}
+_stores: dict[str, SessionStore] = {}
 _stores_lock = threading.Lock()
 
 
+def database_target(settings: Settings) -> str | Path:
+    """INTERVIEWER_DATABASE_URL when set, else the SQLite file under INTERVIEWER_HOME."""
+    return settings.database_url or settings.sessions_db
+
+
 def open_sessions(settings: Settings | None = None) -> SessionStore:
-    """The session store under INTERVIEWER_HOME (one connection per file per process)."""
+    """The configured session store (one engine per database per process)."""
     settings = settings or get_settings()
-    path = settings.sessions_db
+    target = database_target(settings)
     with _stores_lock:
-        if path not in _stores:
-            _stores[path] = SessionStore(path)
-        return _stores[path]
+        key = str(target)
+        if key not in _stores:
+            _stores[key] = SessionStore(target)
+        return _stores[key]
 
 
 def forget_sessions() -> None:

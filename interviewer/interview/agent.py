@@ -72,7 +72,8 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
     def start(cls, mode: str = "design", scenario: str | None = None, count: int | None = None,
               topic: str | None = None, difficulty: str | None = None, weak_first: bool = False,
               seed: int | None = None, settings: Settings | None = None, store: SessionStore | None = None,
-              grader: Grader | None = None, phraser: Phraser | None = None) -> Interview:
+              grader: Grader | None = None, phraser: Phraser | None = None, owner: str | None = None) -> Interview:
+        """A new interview, saved as it starts; `owner` is the signed-in user (None with accounts off)."""
         settings = settings or get_settings()
         if mode not in MODES:
             raise InterviewError(f"Unknown mode '{mode}'. Valid modes: {', '.join(MODES)}.")
@@ -83,12 +84,12 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
         seed = seed if seed is not None else random.SystemRandom().randrange(1 << 30)
         ranked = None
         if weak_first or mode == "review":
-            ranked = progress(store, bank).weak_items()
+            ranked = progress(store, bank, owners=None if owner is None else [owner]).weak_items()
         plan = make_plan(bank, mode, scenario, count, topic, difficulty, seed, ranked)
         if not plan["slots"]:
             raise InterviewError("No rubric items match that choice.")
         title = bank.scenario(plan["scenario"]).title if plan["scenario"] else f"{mode.title()} ({len(plan['slots'])} questions)"
-        info = store.create(mode, title, plan, scenario=plan["scenario"])
+        info = store.create(mode, title, plan, scenario=plan["scenario"], owner=owner)
         interview = cls(info, [], store, settings, bank, grader=grader, phraser=phraser)
         if interview.scenario is not None:  # the coverage map grades every stage: embed their key points once now
             interview.coverage_grader.prefetch([stage_target(bank, interview.scenario, s) for s in STAGES])

@@ -1,0 +1,1 @@
+"""Alembic migrations of the session database, run by `history.db.migrate` when a store opens."""
