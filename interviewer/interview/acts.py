@@ -219,18 +219,34 @@ def classify(text: str) -> CandidateKind:
     return kind_for(acts_of(text), text)
 
 
-_ASKING = re.compile(r"\?|^\W*(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why|any)\b|"
-                     r"\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|want the)\b", re.I)
+_ASKING = re.compile(r"\?|^\W*((also|and) )?(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|"
+                     r"where|why|any|whether)\b|\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|"
+                     r"want the|curious)\b", re.I)
+# A list of asks inside one sentence: "the catalog size, the traffic, and what the metric is".
+_LIST_SPLIT = re.compile(r",(?!\s*or\b)\s*(?:and|also|plus|aur|y)?\s*|;\s*|"
+                         r"\s+(?:and|also|plus)\s+(?=(?:the|what|how|whether|if|is|are|do|does|any|which|who|when|where|"
+                         r"why|roughly|about)\b)", re.I)
 
 
-def question_parts(text: str) -> list[str]:
+def question_parts(text: str, marked: bool = False) -> list[str]:
     """The separate questions in a clarifying turn: its lines and sentences that ask something (a bulleted
-    list, "two things: X? and Y?", "I'd like to know the latency budget."); the whole turn when none does."""
+    list, "two things: X? and Y?", "I'd like to know the latency budget."), a sentence that lists several
+    asks split into them; the whole turn when none asks. `marked`: only sentences with a question mark (the
+    questions inside an answer)."""
     parts = []
     for line in text.splitlines():
         line = line.strip(" \t-*•")
         for sentence in split_sentences(line):
             pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2] if sentence.count("?") > 1 \
                 else [sentence]
-            parts.extend(p for p in pieces if _ASKING.search(p))
-    return parts or [text.strip()]
+            for piece in pieces:
+                if not _ASKING.search(piece) or (marked and "?" not in piece):
+                    continue
+                head, colon, options = piece.partition(":")  # "the goal: watch time, retention, ...?" lists options
+                if colon and len(head.split()) <= 3:  # "Two things: X, Y" introduces the asks
+                    head, colon = options, ""
+                items = [i.strip(" ?.") for i in _LIST_SPLIT.split(head) if len(i.split()) >= 2]
+                if items and colon:
+                    items[-1] = f"{items[-1]}: {options.strip()}"
+                parts.extend(items if len(items) > 1 else [piece])
+    return parts or ([] if marked else [text.strip()])

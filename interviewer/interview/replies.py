@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..models import STAGES, Turn
+import re
+
+from ..models import STAGES, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from .acts import kind_for, stage_named
 from .handlers import Event
 from .plan import Slot
+from .policy import language_move, rephrase, small_talk_kind
+
+# "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
+_ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|"
+                          r"si no te molesta|theek hai|is that ok|ok with you)\b", re.I)
 
 
 class ConversationalReplies:
@@ -32,9 +39,16 @@ class ConversationalReplies:
                                  meta=meta))
 
     def _on_repeat_request(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """Say the question again in other words (the problem too, at the start); a second time, as it was."""
         yield self._record_move(text, slot, "repeat-request", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(templates().replies.repeat, question=question), allowed=[question])
+        asked = sum(t.role == "candidate" and t.kind == "repeat-request" and t.item_id == slot.id
+                    for t in self.turns)
+        said = rephrase(question) if asked <= 1 else question
+        if slot.is_stage and slot.stage == Stage.clarify and self.scenario is not None:  # the problem itself
+            said = question = f"{self.scenario.prompt.strip()} {question}"
+        message = render(self._unsaid(templates().replies.repeat), question=said)
+        yield from self._say("reply", message, allowed=[question, said])
 
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "meaning-question", meta)
@@ -50,7 +64,7 @@ class ConversationalReplies:
 
     def _on_pause(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "thinking-pause", meta)
-        yield from self._say("reply", templates().replies.pause)
+        yield from self._say("reply", self._unsaid(templates().replies.pause))
 
     def _on_progress(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "progress-question", meta)
@@ -77,7 +91,7 @@ class ConversationalReplies:
     def _on_pushback(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "pushback", meta)
         ss = self.state.at(self.state.slot)
-        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.pushback)
+        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.pushback, leave=True)
 
     def _on_dont_know(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "dont-know", meta)
@@ -90,9 +104,17 @@ class ConversationalReplies:
             yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.dont_know_no_hint)
 
     def _on_small_talk(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """Meet small talk in kind (reassure nerves, answer "how are you?"), then the question, unless the last
+        message was already a reply that restated it."""
         yield self._record_move(text, slot, "small-talk", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(templates().replies.small_talk, question=question), allowed=[question])
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
+        restated = last is not None and last.kind == "reply"
+        options = templates().replies.small_talk[small_talk_kind(text)]
+        message = render(self._unsaid([render(o, question="" if restated else question) for o in options]))
+        if restated and message.endswith(":"):
+            message = message.rstrip(" :") + "."
+        yield from self._say("reply", message, allowed=[question])
 
     def _on_off_topic(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "off-topic", meta)
@@ -100,22 +122,24 @@ class ConversationalReplies:
         yield from self._say("reply", render(templates().replies.off_topic, question=question), allowed=[question])
 
     def _on_other_language(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
-        """Ask once to continue in English; after that, take the turn for what else it does."""
+        """Raise the language once (accept a candidate who asks to mix languages); after that, take every turn
+        for what it does, content as an answer (`policy.language_move`)."""
         asked = any(t.role == "candidate" and t.kind == "other-language" for t in self.turns)
         acts = [a for a in (meta.get("acts") or []) if a != "other-language"]
-        if asked and acts:
-            kind = kind_for(acts, text)
-            handler = self._handler(kind)
+        if language_move(asked) == "proceed":
+            kind = kind_for(acts or ["answer"], text)
+            handler = self._handler("answer" if kind == "small-talk" and len(text.split()) >= 6 else kind)
             yield from handler(text, slot, meta)
             return
         yield self._record_move(text, slot, "other-language", meta)
-        message = templates().replies.other_language
+        r = templates().replies
+        message = r.other_language_mixed if _ASKS_TO_MIX.search(text) else r.other_language
         if "clarifying-question" in acts and self.scenario is not None:
             message = f"{self._clarification(text, meta)} {message}"
         yield from self._say("reply", message)
 
     def _hints(self, slot: Slot) -> list[str]:
         hints = list(self.target(slot).hints)
-        if not hints and slot.is_stage:
+        if not hints and (slot.is_stage or self.scenario is not None):  # a deep dive falls back to its stage's
             hints = list(templates().hint_generic[slot.stage])
         return hints
