@@ -8,6 +8,7 @@ from interviewer import Interview
 from interviewer.interview.policy import (
     ack_tone,
     after_answer,
+    ends_with_answer,
     entry_slot,
     fact_scores,
     language_move,
@@ -187,6 +188,8 @@ def test_a_stage_already_covered_starts_with_a_deep_dive_not_its_opener():
     assert entry_slot("data", STAGES_OF, OPENERS, set(), share=0.0) == 6
     assert entry_slot("data", STAGES_OF, OPENERS, set(), share=0.5) == 7  # never ask again what was given
     assert entry_slot("data", STAGES_OF, OPENERS, {6, 7, 8}, share=0.0) is None
+    # The deep dive whose points the candidate has said least about comes first.
+    assert entry_slot("data", STAGES_OF, OPENERS, set(), share=1.0, answered={7: 0.8, 8: 0.0}) == 8
 
 
 def test_a_skipped_stage_is_come_back_to_explicitly():
@@ -240,3 +243,21 @@ def test_each_part_is_matched_to_its_fact_by_meaning_or_topic_words():
     assert topic_words("¿cuántos usuarios?") & topic_words("daily active users")
     scores = [fact_scores([0.30, 0.35], [1, 0]), fact_scores([0.2, 0.1], [0, 0])]
     assert pick_facts(scores, 0.40) == [0, None]  # the topic word lifts a short part over the line
+
+
+def test_a_wrap_up_ends_an_answer_late_in_the_interview_not_a_design_given_up_front():
+    assert ends_with_answer(True, signed_off=False, visited=5)
+    assert ends_with_answer(True, signed_off=True, visited=1)
+    assert not ends_with_answer(True, signed_off=False, visited=1)  # "here's the whole design... that's it"
+    assert not ends_with_answer(False, signed_off=False, visited=6)
+
+
+def test_the_candidate_is_followed_back_to_a_skipped_stage_and_assumptions_stay_in_requirements():
+    assert topic_stage({"framing": 1.0}, "data", ORDER, skipped=["framing"]) == "framing"
+    assert topic_stage({"framing": 1.0}, "data", ORDER, skipped=[]) is None  # visited already: stay
+    assert topic_stage({"monitoring": 0.67}, "clarify", ORDER, assuming=True) is None
+
+
+def test_a_short_thanks_ends_and_stages_visited_are_not_followed_into_again():
+    assert ends_with_answer(True, signed_off=False, visited=2, short=True)  # "Bas, mera design itna hi hai. Thank you!"
+    assert topic_stage({"modeling": 1.0}, "data", ORDER, visited=["modeling"]) is None

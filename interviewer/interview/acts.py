@@ -28,9 +28,9 @@ ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "
 # The transcript's one `kind` per candidate turn, from its acts, most specific first (rename none: outside
 # checks read these kinds).
 KIND_ORDER: tuple[tuple[str, CandidateKind], ...] = (
-    ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("hint-request", "hint-request"),
-    ("repeat-request", "repeat-request"), ("meaning-question", "meaning-question"),
-    ("progress-question", "progress-question"), ("what-would-you-do", "what-would-you-do"),
+    ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("progress-question", "progress-question"),
+    ("hint-request", "hint-request"), ("repeat-request", "repeat-request"), ("meaning-question", "meaning-question"),
+    ("what-would-you-do", "what-would-you-do"),
     ("other-language", "other-language"), ("clarifying-question", "clarifying-question"), ("answer", "answer"),
     ("dont-know", "dont-know"), ("pushback", "pushback"), ("thinking-pause", "thinking-pause"),
     ("small-talk", "small-talk"), ("off-topic", "off-topic"),
@@ -96,10 +96,15 @@ FORM_FEATURES = ("question_mark", "questions", "log_words", "non_ascii", "englis
                  "digits", "bullets", *(f"cue_{name}" for name in CUES))
 
 
+def english_share(text: str) -> float:
+    """The share of a text's words that are common English words (low: another language)."""
+    tokens = words(text)
+    return sum(t in _ENGLISH for t in tokens) / max(1, len(tokens))
+
+
 def form_features(text: str) -> np.ndarray:
     """The few features of a turn's form that an embedding blurs."""
     stripped = text.strip()
-    tokens = words(stripped)
     letters = [c for c in stripped if c.isalpha()]
     lines = [line for line in stripped.splitlines() if line.strip()]
     return np.array([
@@ -107,7 +112,7 @@ def form_features(text: str) -> np.ndarray:
         min(stripped.count("?"), 5) / 5,
         math.log1p(len(stripped.split())) / math.log(300),
         sum(not c.isascii() for c in letters) / max(1, len(letters)),
-        sum(t in _ENGLISH for t in tokens) / max(1, len(tokens)),
+        english_share(stripped),
         float(bool(_QUESTION_START.match(stripped))),
         min(len(split_sentences(stripped)), 10) / 10,
         sum(c.isdigit() for c in stripped) / max(1, len(stripped)),
@@ -172,7 +177,7 @@ def _asks_after_content(text: str) -> bool:
     sentences = split_sentences(text)
     asking = [s for s in sentences if s.rstrip().endswith("?") and len(s.split()) >= 4 and not _CHECK_IN.search(s)]
     content = [s for s in sentences if not s.rstrip().endswith("?")]
-    return bool(asking) and len(" ".join(content).split()) >= 6
+    return bool(asking) and len(" ".join(content).split()) >= 3
 
 
 _STAGE_WORDS = [(Stage.framing, r"fram"), (Stage.clarify, r"requirement|clarif"), (Stage.data, r"\bdata\b"),

@@ -34,7 +34,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, acts_of, kind_for
+from .acts import ACT_OF_KIND, acts_of, english_share, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
@@ -43,6 +43,9 @@ from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .policy import ack_tone, charge, fact_scores, pick_facts, topic_words
 from .state import replay
+
+
+OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
 
 
 class Interview(ConversationalReplies, TurnHandlers, CoverageMap):
@@ -211,14 +214,18 @@ class Interview(ConversationalReplies, TurnHandlers, CoverageMap):
         tone = ack_tone(g.score if g else None, bool(g and g.fell_into_trap), followed=followed)
         return self._unsaid(list(getattr(templates().ack, tone)))
 
-    def _match_facts(self, parts: list[str]) -> list[tuple]:
+    def _match_facts(self, parts: list[str], threshold: float | None = None, lexical: bool = True) -> list[tuple]:
         """Per question part, (the scenario fact it asks about or None, its match score): by meaning and by the
-        fact's topic words (`policy.fact_scores`)."""
+        fact's topic words (`policy.fact_scores`), over `threshold` (the settings' by default; lower for a part
+        in another language, which the English embedding reads poorly)."""
         facts = self.scenario.facts
         sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
         topics = [topic_words(f.topic) for f in facts]
-        scores = [fact_scores(sims[i].tolist(), [len(topic_words(p) & t) for t in topics]) for i, p in enumerate(parts)]
-        picked = pick_facts(scores, self.settings.fact_match_at)
+        scores = [fact_scores(sims[i].tolist(), [len(topic_words(p) & t) if lexical else 0 for t in topics])
+                  for i, p in enumerate(parts)]
+        base = self.settings.fact_match_at if threshold is None else threshold
+        picked = [pick_facts([row], base - OTHER_LANGUAGE_EASING if english_share(p) < 0.5 else base)[0]
+                  for p, row in zip(parts, scores, strict=True)]
         return [(facts[j] if j is not None else None, max(row)) for j, row in zip(picked, scores, strict=True)]
 
     def _said(self) -> set[str]:

@@ -14,6 +14,7 @@ from .policy import stage_done
 
 
 TOPIC_AT = 0.45  # a sentence this near a stage's key point is about that stage
+SAID_AT = 0.55  # ... and this near, it says that point
 
 
 class CoverageMap:
@@ -94,6 +95,22 @@ class CoverageMap:
             if row[best] >= TOPIC_AT:
                 shares[stages[best]] += 1 / len(sentences)
         return shares
+
+    def _answered(self, stage: str, text: str, late: set[int] = frozenset()) -> dict[int, float]:
+        """Per deep-dive question of `stage`, the share of its key points' weight that `text` already says
+        (a sentence near enough to a point says it); the `late` ones (constraint changes) count one more, so
+        the stage's own questions come first."""
+        sentences = [s for s in split_sentences(text) if len(s.split()) >= 3] or [text]
+        vectors = embed(sentences)
+        answered = {}
+        for j, slot in enumerate(self.slots):
+            if slot.stage.value != stage or slot.is_stage:
+                continue
+            points = self.target(slot).key_points
+            near = (vectors @ embed([kp.text for kp in points]).T).max(axis=0)
+            answered[j] = sum(kp.weight for kp, sim in zip(points, near, strict=True) if sim >= SAID_AT) / \
+                sum(kp.weight for kp in points) + (1.0 if j in late else 0.0)
+        return answered
 
     def _topic_points(self) -> tuple[list[str], list[str]]:
         """Every key-point text of the scenario (stages and deep-dive questions), with the stage of each."""

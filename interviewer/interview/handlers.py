@@ -5,6 +5,7 @@ question or stage, the drill's reveal, the opening and the ending."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -18,8 +19,8 @@ from ..prompts import render
 from ..text import shorten
 from .leaks import find_leak
 from .plan import Slot
-from .acts import question_parts
-from .policy import MAX_FOLLOW_UPS, after_answer, entry_slot, next_slot, signs_off_at_end, topic_stage
+from .acts import CONTENT_WORDS, question_parts
+from .policy import MAX_FOLLOW_UPS, after_answer, ends_with_answer, entry_slot, next_slot, signs_off_at_end, topic_stage
 from .state import SlotState
 
 
@@ -30,6 +31,10 @@ class Event:
     type: Literal["delta", "turn"]
     text: str = ""
     turn: Turn | None = None
+
+
+_ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
+ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
 
 
 def _lower_first(text: str) -> str:
@@ -95,9 +100,10 @@ class TurnHandlers:
         parts = question_parts(text, marked=marked)
         if not parts:
             return None
-        matched = self._match_facts(parts)
+        matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
         facts = list({f.id: f for f, _ in matched if f is not None}.values())
-        unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3]
+        unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3
+                     and not marked]  # inside an answer, only what has a fact is answered
         meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(s for _, s in matched), 3),
                      "facts": [f.id for f in facts] if len(facts) > 1 else None})
         if not facts:
@@ -136,7 +142,10 @@ class TurnHandlers:
         if self.scenario is not None:  # a stage question's grade is its stage coverage: graded once
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
             meta["coverage"] = self._coverage_map(text, slot.stage, meta["stage_covered"])
-            ahead = topic_stage(self._topic_shares(text), slot.stage.value, [s.value for s in STAGES])
+            visited = self._visited()
+            ahead = topic_stage(self._topic_shares(text), slot.stage.value, [s.value for s in STAGES],
+                                skipped=[s.value for s in STAGES if s.value not in visited and not self._stage_done(s)],
+                                assuming=bool(_ASSUMING.search(text)), visited=visited)
         clarification = self._clarification(text, meta, marked=True) if clarify else None
         if clarification is not None and not meta.get("fact"):
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
@@ -145,7 +154,8 @@ class TurnHandlers:
         ss = self.state.at(index)
         if clarification is not None:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
-        if signs_off_at_end(text) and clarification is None:  # "... That's the design, thanks."
+        if clarification is None and ends_with_answer(signs_off_at_end(text), "sign-off" in acts, len(self._visited()),
+                                                      short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None)
             return
@@ -154,7 +164,8 @@ class TurnHandlers:
             return
         if ahead is not None:  # the candidate has moved on to a later stage: follow them there
             entry = entry_slot(ahead, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                               self._closed() | {index}, share=1.0)  # they are talking about it: go deeper
+                               self._closed() | {index}, share=1.0,  # they are talking about it: go deeper
+                               answered=self._answered(ahead, text, self._change_slots()))
             yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True)
             return
         if clarification is not None:
@@ -254,6 +265,10 @@ class TurnHandlers:
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
 
+    def _change_slots(self) -> set[int]:
+        """The plan's constraint changes: asked once the candidate has a design to change."""
+        return {j for j, slot in enumerate(self.slots) if slot.id.startswith("change:")}
+
     def _closed(self) -> set[int]:
         return {i for i, ss in self.state.slots.items() if ss.closed}
 
@@ -263,8 +278,13 @@ class TurnHandlers:
         if self.scenario is None:
             return (index + 1 if index + 1 < len(self.slots) else None), False
         done = {s.value for s in STAGES if self._stage_done(s)} | ({self.slots[index].stage.value} if leave else set())
+        said = "\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind == "answer")
+        late = self._change_slots()
+        answered = {j: share for s in STAGES for j, share in self._answered(s.value, said, late).items()} if said else \
+            {j: 1.0 for j in late}
         return next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                         self._closed() | {index}, done, self._visited(), self._shares(), [s.value for s in STAGES])
+                         self._closed() | {index}, done, self._visited(), self._shares(), [s.value for s in STAGES],
+                         answered)
 
     def _reveal(self, index: int, g: Grade | None) -> Iterator[Event]:
         target = self.target(self.slots[index])

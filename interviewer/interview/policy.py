@@ -62,38 +62,47 @@ def ack_tone(score: float | None, fell_into_trap: bool, followed: bool = False) 
     return "strong" if score >= 3 else "partial" if score >= 1.5 else "weak"
 
 
-def topic_stage(gains: dict[str, float], current: str, order: Sequence[str]) -> str | None:
-    """The later stage a turn is mainly about (the candidate has moved ahead), or None: the later stage with the
-    largest share of the turn (`gains`: per stage, the share of the turn's sentences about it), when that share
-    is at least `FOLLOW_AT` and larger than the current stage's."""
-    later = list(order[order.index(current) + 1:])
-    if not later:
+def topic_stage(gains: dict[str, float], current: str, order: Sequence[str], skipped: Iterable[str] = (),
+                assuming: bool = False, visited: Iterable[str] = ()) -> str | None:
+    """The stage a turn is mainly about when that is not the current one (the candidate has moved ahead, or
+    gone back to a stage that was skipped), or None: among the later stages and the `skipped` earlier ones, the
+    one with the largest share of the turn (`gains`: per stage, the share of the turn's sentences about it),
+    when that share is at least `FOLLOW_AT` and larger than the current stage's. Stages already `visited` are
+    not followed into again (no bouncing back and forth). A requirements turn that states assumptions
+    (`assuming`: "I'll assume 50M products, the goal is ...") stays in requirements."""
+    if assuming and current == order[0]:
         return None
-    best = max(later, key=lambda s: (gains.get(s, 0.0), -later.index(s)))
+    others = [s for s in order if s in set(skipped) and order.index(s) < order.index(current)]
+    others += [s for s in order[order.index(current) + 1:] if s not in set(visited)]
+    if not others:
+        return None
+    best = max(others, key=lambda s: (gains.get(s, 0.0), -order.index(s)))
     if gains.get(best, 0.0) >= FOLLOW_AT and gains.get(best, 0.0) > gains.get(current, 0.0):
         return best
     return None
 
 
 def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int],
-               share: float) -> int | None:
+               share: float, answered: dict[int, float] | None = None) -> int | None:
     """The first question to ask on entering `stage`: its opener, unless the candidate already covered a good
-    part of it (then the first deep-dive question, so the interviewer never asks again for what was given)."""
+    part of it (then the deep-dive question whose points they have said least about, `answered`: per slot, the
+    share of its points already said, so the interviewer never asks again for what was given)."""
     slots = [j for j, s in enumerate(slot_stages) if s == stage and j not in closed]
     if not slots:
         return None
     if share >= OPENER_SKIP_AT:
         deeper = [j for j in slots if not openers[j]]
-        return deeper[0] if deeper else None
+        return min(deeper, key=lambda j: (answered or {}).get(j, 0.0)) if deeper else None
     return slots[0]
 
 
 def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int], done: set[str],
-              visited: set[str], shares: dict[str, float], order: Sequence[str]) -> tuple[int | None, bool]:
+              visited: set[str], shares: dict[str, float], order: Sequence[str],
+              answered: dict[int, float] | None = None) -> tuple[int | None, bool]:
     """The next question after slot `index`, and whether it goes back to a stage the candidate skipped:
     another question of the same stage while it is not done (one deep dive is enough once half of it is
     covered); else the earliest earlier stage never visited and not done (come back to it explicitly); else
-    the next stage in order that is not done (entered at `entry_slot`)."""
+    the next stage in order that is not done (entered at `entry_slot`, with `answered`)."""
     stage = slot_stages[index]
     asked_deeper = any(slot_stages[j] == stage and not openers[j] for j in closed | {index})
     if stage not in done and not (asked_deeper and shares.get(stage, 0.0) >= ENOUGH_AT):
@@ -103,13 +112,13 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
     position = order.index(stage)
     for earlier in order[:position]:
         if earlier not in done and earlier not in visited:
-            j = entry_slot(earlier, slot_stages, openers, closed, shares.get(earlier, 0.0))
+            j = entry_slot(earlier, slot_stages, openers, closed, shares.get(earlier, 0.0), answered)
             if j is not None:
                 return j, True
     for later in order[position + 1:]:
         if later in done:
             continue
-        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0))
+        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered)
         if j is not None and j > index:
             return j, False
     return None, False
@@ -118,13 +127,25 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
 _CLOSING = re.compile(r"(that'?s (all|it|everything|my design|the design|what i have)|i think (we'?re|i'?m) done|"
                       r"(we|i) can (wrap|stop|end)|let'?s (wrap|stop|end)|i'?m done|wrap (it )?up|"
                       r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|obrigad[oa])\W*$", re.I)
+_CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|obrigad[oa]|that'?s all)\b", re.I)
+LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once this many stages were visited
 
 
 def signs_off_at_end(text: str) -> bool:
-    """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, gracias!"): its last
-    sentence or two closes the interview."""
+    """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
+    its last sentence closes, or is a short thanks."""
     tail = re.split(r"(?<=[.!?])\s+", text.strip())[-1]
-    return bool(_CLOSING.search(tail)) and not tail.rstrip().endswith("?")
+    if tail.rstrip().endswith("?"):
+        return False
+    return bool(_CLOSING.search(tail)) or (len(tail.split()) <= 8 and bool(_CLOSING_SHORT.search(tail)))
+
+
+def ends_with_answer(wraps_up: bool, signed_off: bool, visited: int, short: bool = False) -> bool:
+    """Whether an answer that wraps up ends the interview: when the candidate said goodbye (a sign-off act, or a
+    `short` turn that is mostly the wrap-up: "Bas, mera design itna hi hai. Thank you!"), or the interview is
+    far enough along (`LATE_STAGES` visited); a whole design given up front and closed with "that's it" is
+    discussed, not ended."""
+    return wraps_up and (signed_off or short or visited >= LATE_STAGES)
 
 
 SmallTalk = Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"]

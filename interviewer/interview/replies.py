@@ -18,8 +18,9 @@ from .plan import Slot
 from .policy import language_move, rephrase, small_talk_kind
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
-_ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|"
-                          r"si no te molesta|theek hai|is that ok|ok with you)\b", re.I)
+_ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
+                          r"si no te molesta|theek hai|is that ok|ok with you|portugu[eê]s|posso|auf deutsch|"
+                          r"en fran[cç]ais)\b", re.I)
 
 
 class ConversationalReplies:
@@ -47,7 +48,7 @@ class ConversationalReplies:
         said = rephrase(question) if asked <= 1 else question
         if slot.is_stage and slot.stage == Stage.clarify and self.scenario is not None:  # the problem itself
             said = question = f"{self.scenario.prompt.strip()} {question}"
-        message = render(self._unsaid(templates().replies.repeat), question=said)
+        message = self._unsaid([render(o, question=said) for o in templates().replies.repeat])
         yield from self._say("reply", message, allowed=[question, said])
 
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
@@ -85,8 +86,8 @@ class ConversationalReplies:
     def _on_own_approach(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "what-would-you-do", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(self.rng.choice(templates().replies.own_approach), question=question),
-                             allowed=[question])
+        options = [render(o, question=question) for o in templates().replies.own_approach]
+        yield from self._say("reply", self._unsaid(options), allowed=[question])
 
     def _on_pushback(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "pushback", meta)
@@ -133,9 +134,12 @@ class ConversationalReplies:
             return
         yield self._record_move(text, slot, "other-language", meta)
         r = templates().replies
-        message = r.other_language_mixed if _ASKS_TO_MIX.search(text) else r.other_language
-        if "clarifying-question" in acts and self.scenario is not None:
-            message = f"{self._clarification(text, meta)} {message}"
+        mixing = bool(_ASKS_TO_MIX.search(text))
+        message = r.other_language_mixed if mixing else r.other_language
+        if "clarifying-question" in acts and self.scenario is not None and not mixing:
+            answer = self._clarification(text, meta)
+            if meta.get("fact"):  # a fact it asks for is answered; no assumption request for a language question
+                message = f"{answer} {message}"
         yield from self._say("reply", message)
 
     def _hints(self, slot: Slot) -> list[str]:
