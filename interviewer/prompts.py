@@ -68,6 +68,7 @@ class Replies(_Spec):
     own_approach: list[str] = Field(min_length=1)
     pushback: str
     pushback_taken: str
+    go_to: str  # the candidate asks to take another stage now
     dont_know_no_hint: str
     dont_know_hint: str
     small_talk: dict[Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"],

@@ -8,6 +8,7 @@ from interviewer import Interview
 from interviewer.interview.policy import (
     ack_tone,
     after_answer,
+    asked_stage,
     ends_with_answer,
     entry_slot,
     fact_scores,
@@ -261,3 +262,16 @@ def test_the_candidate_is_followed_back_to_a_skipped_stage_and_assumptions_stay_
 def test_a_short_thanks_ends_and_stages_visited_are_not_followed_into_again():
     assert ends_with_answer(True, signed_off=False, visited=2, short=True)  # "Bas, mera design itna hi hai. Thank you!"
     assert topic_stage({"modeling": 1.0}, "data", ORDER, visited=["modeling"]) is None
+
+
+def test_the_candidate_can_ask_for_the_stage_to_go_to():
+    assert asked_stage("I'd like to start with the model, if that's ok.") == "modeling"
+    assert asked_stage("Can we move on to serving?") == "serving"
+    assert asked_stage("Data first, then the rest.") == "data"
+    assert asked_stage("Let's go.") is None and asked_stage("I think the model is fine.") is None
+
+
+def test_a_wrap_up_in_other_languages_and_a_plain_done_are_heard():
+    assert signs_off_at_end("Ich glaube, das war's. Vielen Dank!")
+    assert signs_off_at_end("How much time is left? ok. done then.")
+    assert not signs_off_at_end("I'm done with the data part, now the model.")

@@ -29,7 +29,7 @@ ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "
 # checks read these kinds).
 KIND_ORDER: tuple[tuple[str, CandidateKind], ...] = (
     ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("progress-question", "progress-question"),
-    ("hint-request", "hint-request"), ("repeat-request", "repeat-request"), ("meaning-question", "meaning-question"),
+    ("hint-request", "hint-request"), ("meaning-question", "meaning-question"), ("repeat-request", "repeat-request"),
     ("what-would-you-do", "what-would-you-do"),
     ("other-language", "other-language"), ("clarifying-question", "clarifying-question"), ("answer", "answer"),
     ("dont-know", "dont-know"), ("pushback", "pushback"), ("thinking-pause", "thinking-pause"),
@@ -49,6 +49,8 @@ _COMMANDS = (
                                 r"( please)?")),
     ("hint-request", re.compile(r"(can i (get|have)|could i (get|have)|give me|i need|any|may i have)? ?(a |some )?"
                                 r"(hint|clue)s?( please)?|i'?m stuck|help( me)?")),
+    ("thinking-pause", re.compile(r"((ok|okay|sure|hmm+|um+),? )?(give me|just|one|wait|hold on|let me think for)?( a| one)? ?"
+                                  r"(sec|second|moment|minute|min)( please)?|let me think( about (it|that))?|hmm+")),
 )
 # "Nothing more from me", "no more questions": the candidate is done with this part (a short turn only).
 _NOTHING_MORE = re.compile(r"\bnothing (more|else|further)\b|\bno (more|other|further) questions\b|"
@@ -83,7 +85,10 @@ CUES = {
     "numbers": r"\d",
 }
 _CUES = [re.compile(pattern, re.I) for pattern in CUES.values()]
-_GATES = {"meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
+_GATES = {"repeat-request": re.compile(r"repeat|again|say (that|it)|come again|catch|hear|cut out|missed|pardon|"
+                                       r"one more time|what was the (question|last)|rephrase|didn'?t get|lost you|"
+                                       r"freez|lag|connection|break(ing)? up|audio", re.I),
+          "meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
                                          r"what kind of|which (one|kind|part|aspect)|referring|clarify what|by \w+ you|"
                                          r"\bby ['\"]?\w+['\"]?,? do|what is meant|not sure what you", re.I),
           "what-would-you-do": re.compile(r"\byou\b|\byour\b|answer|right way|correct|expected|looking for", re.I),
@@ -138,11 +143,43 @@ def load_model() -> dict:
 
 
 def probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
-    """Per turn and act (in `model["acts"]` order), the probability that the turn does it."""
+    """Per turn and act (in `model["acts"]` order), the probability that the turn does it: the embedding model's,
+    blended with the character n-gram model's when the model has one (`model["ngrams"]`)."""
     model = model or load_model()
     x = (features(texts) - np.array(model["mean"])) / np.array(model["scale"])
     z = x @ np.array(model["coef"]).T + np.array(model["intercept"])
-    return 1.0 / (1.0 + np.exp(-z))
+    dense = 1.0 / (1.0 + np.exp(-z))
+    ngrams = model.get("ngrams")
+    if not ngrams:
+        return dense
+    return (1 - ngrams["alpha"]) * dense + ngrams["alpha"] * ngram_probabilities(texts, ngrams)
+
+
+NGRAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True, "lowercase": True}
+
+
+def ngram_vectorizer(vocabulary: list[str] | None = None, idf: list[float] | None = None):
+    """The character n-gram TF-IDF of a turn (scikit-learn's), fixed to a fitted vocabulary and idf when given."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if vocabulary is None:
+        return TfidfVectorizer(**NGRAMS, min_df=2, max_features=NGRAM_FEATURES)
+    vec = TfidfVectorizer(**NGRAMS, vocabulary={g: i for i, g in enumerate(vocabulary)})
+    vec.idf_ = np.array(idf)
+    return vec
+
+
+NGRAM_FEATURES = 4000
+
+
+def ngram_probabilities(texts: list[str], ngrams: dict) -> np.ndarray:
+    """Per turn and act, the character n-gram logistic model's probability."""
+    vec = ngrams.get("_vectorizer")
+    if vec is None:  # built once per loaded model, kept beside it
+        vec = ngrams["_vectorizer"] = ngram_vectorizer(ngrams["vocabulary"], ngrams["idf"])
+    x = vec.transform([t.strip() for t in texts])
+    z = x @ np.array(ngrams["coef"]).T + np.array(ngrams["intercept"])
+    return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
 
 def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
@@ -162,11 +199,17 @@ def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
                 chosen.append("clarifying-question")
     if not chosen:
         chosen = ["answer"]
+    if "clarifying-question" in chosen and set(chosen) & _NOT_CLARIFYING:
+        chosen.remove("clarifying-question")  # a question about the interview itself, not about the problem
     if "answer" in chosen and "clarifying-question" not in chosen and _asks_after_content(text):
         chosen.append("clarifying-question")  # "I'd use a two-tower model. Do we have GPUs at serving?"
     return [a for a in ACTS if a in chosen]
 
 
+# Questions that ask the interviewer about the interview, not about the problem: with one of these, a question
+# mark is not a clarifying question (ACTS.md: asking what the question means is meaning-question, and so on).
+_NOT_CLARIFYING = {"meaning-question", "hint-request", "skip-request", "what-would-you-do", "off-topic", "repeat-request",
+                   "progress-question"}
 _CHECK_IN = re.compile(r"(make sense|right direction|on the right track|is that (ok|okay|fine|right|enough)|right\?|ok\?|"
                        r"okay\?|sound good|you know\?|agree\?)\s*$", re.I)
 

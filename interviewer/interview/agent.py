@@ -34,14 +34,14 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, acts_of, english_share, kind_for
+from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, english_share, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
 from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
-from .policy import ack_tone, charge, fact_scores, pick_facts, topic_words
+from .policy import ack_tone, asked_stage, charge, signs_off_at_end, fact_scores, pick_facts, topic_words
 from .state import replay
 
 
@@ -173,6 +173,12 @@ class Interview(ConversationalReplies, TurnHandlers, CoverageMap):
         ss = self.state.at(self.state.slot)
         if turn_kind == "answer" and ss.answers and normalised(text) == normalised(ss.answers[-1]):
             turn_kind = "repeat"
+        if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
+                len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
+            turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
+        if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know") and \
+                len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
+            turn_kind = "end"  # "How much time is left? ok. done then."
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
         handler = self._handler(turn_kind)

@@ -19,8 +19,9 @@ from ..prompts import render
 from ..text import shorten
 from .leaks import find_leak
 from .plan import Slot
-from .acts import CONTENT_WORDS, question_parts
-from .policy import MAX_FOLLOW_UPS, after_answer, ends_with_answer, entry_slot, next_slot, signs_off_at_end, topic_stage
+from .acts import CONTENT_WORDS
+from .policy import (MAX_FOLLOW_UPS, after_answer, asked_stage, ends_with_answer, entry_slot, next_slot,
+                     signs_off_at_end, topic_stage)
 from .state import SlotState
 
 
@@ -34,12 +35,6 @@ class Event:
 
 
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
-ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
-
-
-def _lower_first(text: str) -> str:
-    """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 class TurnHandlers:
@@ -76,7 +71,13 @@ class TurnHandlers:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="skip", text=text, item_id=slot.id,
                                 meta=meta))
         ss = self.state.at(self.state.slot)
-        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().skip if not ss.answers else "")
+        wanted = asked_stage(text) if self.scenario is not None else None
+        entry = None
+        if wanted is not None and wanted != slot.stage.value:  # "let's talk about the model first": go there
+            entry = entry_slot(wanted, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
+                               self._closed() | {self.state.slot}, self._shares().get(wanted, 0.0))
+        prefix = templates().replies.go_to if entry is not None else templates().skip if not ss.answers else ""
+        yield from self._close_and_advance(skipped=not ss.answers, prefix=prefix, to=entry, followed=entry is not None)
 
     def _on_hint(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="hint-request", text=text,
@@ -90,30 +91,6 @@ class TurnHandlers:
         else:
             message = hints[ss.hints]
         yield from self._say("hint", message, extra={"hint": ss.hints})
-
-    def _clarification(self, text: str, meta: dict, marked: bool = False) -> str | None:
-        """The answer to every part of a clarifying question: each part's fact, or a request to assume (the part
-        named in the candidate's words when other parts had a fact)."""
-        t = templates()
-        if self.scenario is None:
-            return t.clarification_no_facts
-        parts = question_parts(text, marked=marked)
-        if not parts:
-            return None
-        matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
-        facts = list({f.id: f for f, _ in matched if f is not None}.values())
-        unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3
-                     and not marked]  # inside an answer, only what has a fact is answered
-        meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(s for _, s in matched), 3),
-                     "facts": [f.id for f in facts] if len(facts) > 1 else None})
-        if not facts:
-            return self._unsaid([render(option) for option in t.clarification_assume])
-        said = self._said_text()
-        message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) if f.answer.strip() not in said
-                           else render(t.replies.fact_again, answer=_lower_first(f.answer.strip())) for f in facts)
-        if len(unmatched) == 1:
-            return f"{message} {render(t.replies.clarification_part_assume, part=shorten(unmatched[0].strip(' ?.'), 80))}"
-        return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
 
     def _on_clarifying(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         message = self._clarification(text, meta)
@@ -162,7 +139,7 @@ class TurnHandlers:
         if self.scenario is not None and self._stage_done(slot.stage):
             yield from self._close_and_advance(skipped=False, said=g)
             return
-        if ahead is not None:  # the candidate has moved on to a later stage: follow them there
+        if ahead is not None and clarification is None:  # the candidate has moved on to a later stage: follow them
             entry = entry_slot(ahead, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
                                self._closed() | {index}, share=1.0,  # they are talking about it: go deeper
                                answered=self._answered(ahead, text, self._change_slots()))

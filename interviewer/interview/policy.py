@@ -126,8 +126,10 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
 
 _CLOSING = re.compile(r"(that'?s (all|it|everything|my design|the design|what i have)|i think (we'?re|i'?m) done|"
                       r"(we|i) can (wrap|stop|end)|let'?s (wrap|stop|end)|i'?m done|wrap (it )?up|"
-                      r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|obrigad[oa])\W*$", re.I)
-_CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|obrigad[oa]|that'?s all)\b", re.I)
+                      r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|vielen dank|obrigad[oa]|"
+                      r"\bdone( then| for (now|today))?)\W*$", re.I)
+_CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|vielen dank|das war'?s|"
+                            r"obrigad[oa]|that'?s all)\b", re.I)
 LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once this many stages were visited
 
 
@@ -146,6 +148,25 @@ def ends_with_answer(wraps_up: bool, signed_off: bool, visited: int, short: bool
     far enough along (`LATE_STAGES` visited); a whole design given up front and closed with "that's it" is
     discussed, not ended."""
     return wraps_up and (signed_off or short or visited >= LATE_STAGES)
+
+
+_GO_TO = re.compile(r"\b(?:let'?s|can we|could we|i'?d like to|i want to|shall we|may i|i'?ll)\s+(?:first\s+)?"
+                    r"(?:talk about|start with|go to|move on to|move to|jump to|discuss|skip to|cover|begin with|do)\s+"
+                    r"(?:the\s+)?(\w+(?:\s\w+)?)|\b(\w+) first\b", re.I)
+_STAGE_OF_WORD = (("clarify", r"requirement|clarif|question"), ("framing", r"fram|problem"), ("data", r"data|label"),
+                  ("modeling", r"model|feature|architect"), ("serving", r"serv|deploy|production|infra|latency"),
+                  ("monitoring", r"monitor|evaluat|metric|iterat"))
+
+
+def asked_stage(text: str) -> str | None:
+    """The stage a candidate asks to go to ("I'd like to start with the model", "can we move on to serving?",
+    "data first"), if any."""
+    for match in _GO_TO.finditer(text):
+        words = match.group(1) or match.group(2) or ""
+        for stage, pattern in _STAGE_OF_WORD:
+            if re.match(pattern, words, re.I):
+                return stage
+    return None
 
 
 SmallTalk = Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"]

@@ -1,7 +1,8 @@
 """How the agent answers the conversational moves of a candidate (a part of `Interview`, kept apart by
-size): a request to repeat, a question about what the question means, a pause, a question about time or
-progress, "what would you do?", pushback, "I don't know", small talk, an off-topic turn and a turn in
-another language. None of these is graded or followed by a probe; each keeps the question in play."""
+size): a clarifying question (every part, from the scenario's facts), a request to repeat, a question about
+what the question means, a pause, a question about time or progress, "what would you do?", pushback, "I
+don't know", small talk, an off-topic turn and a turn in another language. None of these is graded or
+followed by a probe; each keeps the question in play."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Iterator
 import re
 
 from ..models import STAGES, Stage, Turn
+from ..text import shorten
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import kind_for, stage_named
+from .acts import kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
 from .policy import language_move, rephrase, small_talk_kind
@@ -23,8 +25,40 @@ _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|f
                           r"en fran[cç]ais)\b", re.I)
 
 
+ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
+
+
+def _lower_first(text: str) -> str:
+    """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 class ConversationalReplies:
     """The conversational handlers of `Interview` (see agent.py for the state and helpers they use)."""
+
+    def _clarification(self, text: str, meta: dict, marked: bool = False) -> str | None:
+        """The answer to every part of a clarifying question: each part's fact, or a request to assume (the part
+        named in the candidate's words when other parts had a fact)."""
+        t = templates()
+        if self.scenario is None:
+            return t.clarification_no_facts
+        parts = question_parts(text, marked=marked)
+        if not parts:
+            return None
+        matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
+        facts = list({f.id: f for f, _ in matched if f is not None}.values())
+        unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3
+                     and not marked]  # inside an answer, only what has a fact is answered
+        meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(s for _, s in matched), 3),
+                     "facts": [f.id for f in facts] if len(facts) > 1 else None})
+        if not facts:
+            return self._unsaid([render(option) for option in t.clarification_assume])
+        said = self._said_text()
+        message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) if f.answer.strip() not in said
+                           else render(t.replies.fact_again, answer=_lower_first(f.answer.strip())) for f in facts)
+        if len(unmatched) == 1:
+            return f"{message} {render(t.replies.clarification_part_assume, part=shorten(unmatched[0].strip(' ?.'), 80))}"
+        return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
 
     def _question_in_play(self) -> str:
         """The question the candidate is answering: the last one asked (a follow-up included)."""
