@@ -165,7 +165,8 @@ def main(out: Path = MODEL_FILE, report: Path = REPORT) -> int:
         held_out[f"train {train_w}, test {test_w}"] = scores(y[te], predict(model, [t for t, k in zip(texts, te, strict=True)
                                                                                      if k], x[te]))
     model = fit(x, y, texts)
-    model["ngrams"].pop("_vectorizer", None)
+    model = {k: v for k, v in model.items() if not k.startswith("_")}
+    model["ngrams"] = {k: v for k, v in model["ngrams"].items() if not k.startswith("_")}
     out.write_text(json.dumps({"version": 2, **model}, separators=(",", ":")) + "\n", encoding="utf-8")
     result = {"n": len(rows), "held_out_writer": held_out, "human_agreement": human_agreement(rows)}
     report.mkdir(parents=True, exist_ok=True)

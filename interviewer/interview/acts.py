@@ -146,13 +146,21 @@ def probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
     """Per turn and act (in `model["acts"]` order), the probability that the turn does it: the embedding model's,
     blended with the character n-gram model's when the model has one (`model["ngrams"]`)."""
     model = model or load_model()
-    x = (features(texts) - np.array(model["mean"])) / np.array(model["scale"])
-    z = x @ np.array(model["coef"]).T + np.array(model["intercept"])
+    x = (features(texts) - _array(model, "mean")) / _array(model, "scale")
+    z = x @ _array(model, "coef").T + _array(model, "intercept")
     dense = 1.0 / (1.0 + np.exp(-z))
     ngrams = model.get("ngrams")
     if not ngrams:
         return dense
     return (1 - ngrams["alpha"]) * dense + ngrams["alpha"] * ngram_probabilities(texts, ngrams)
+
+
+def _array(model: dict, key: str) -> np.ndarray:
+    """`model[key]` as an array, converted once and kept beside the model (the JSON holds lists)."""
+    cached = model.get(f"_{key}_array")
+    if cached is None:
+        cached = model[f"_{key}_array"] = np.array(model[key])
+    return cached
 
 
 NGRAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True, "lowercase": True}
@@ -178,7 +186,7 @@ def ngram_probabilities(texts: list[str], ngrams: dict) -> np.ndarray:
     if vec is None:  # built once per loaded model, kept beside it
         vec = ngrams["_vectorizer"] = ngram_vectorizer(ngrams["vocabulary"], ngrams["idf"])
     x = vec.transform([t.strip() for t in texts])
-    z = x @ np.array(ngrams["coef"]).T + np.array(ngrams["intercept"])
+    z = x @ _array(ngrams, "coef").T + _array(ngrams, "intercept")
     return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
 

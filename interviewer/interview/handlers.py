@@ -20,7 +20,7 @@ from ..text import shorten
 from .leaks import find_leak
 from .plan import Slot
 from .acts import CONTENT_WORDS
-from .policy import (MAX_FOLLOW_UPS, after_answer, asked_stage, ends_with_answer, entry_slot, next_slot,
+from .policy import (MAX_FOLLOW_UPS, OPENER_SKIP_AT, after_answer, asked_stage, ends_with_answer, entry_slot, next_slot,
                      signs_off_at_end, topic_stage)
 from .state import SlotState
 
@@ -257,11 +257,12 @@ class TurnHandlers:
         done = {s.value for s in STAGES if self._stage_done(s)} | ({self.slots[index].stage.value} if leave else set())
         said = "\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind == "answer")
         late = self._change_slots()
-        answered = {j: share for s in STAGES for j, share in self._answered(s.value, said, late).items()} if said else \
+        shares = self._shares()
+        deeper = [s.value for s in STAGES if shares[s.value] >= OPENER_SKIP_AT]  # only these enter at a deep dive
+        answered = {j: share for s in deeper for j, share in self._answered(s, said, late).items()} if said else \
             {j: 1.0 for j in late}
         return next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                         self._closed() | {index}, done, self._visited(), self._shares(), [s.value for s in STAGES],
-                         answered)
+                         self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered)
 
     def _reveal(self, index: int, g: Grade | None) -> Iterator[Event]:
         target = self.target(self.slots[index])
