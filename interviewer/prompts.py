@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined
@@ -45,6 +46,8 @@ class Acks(_Spec):
     strong: list[str] = Field(min_length=1)
     partial: list[str] = Field(min_length=1)
     weak: list[str] = Field(min_length=1)
+    trap: list[str] = Field(min_length=1)  # no praise for an answer that fell into the trap
+    neutral: list[str] = Field(min_length=1)  # moving on for another reason (the candidate was followed)
 
 
 class LLMPhrasing(_Spec):
@@ -55,22 +58,28 @@ class LLMPhrasing(_Spec):
 class Replies(_Spec):
     """What the interviewer says to a conversational move (see `interview/replies.py`)."""
 
-    repeat: str
+    repeat: list[str] = Field(min_length=1)
     meaning: dict[Stage, str]
     meaning_quiz: str
-    pause: str
+    pause: list[str] = Field(min_length=1)
     progress_design: str
     progress_design_no_time: str
     progress_quiz: str
     own_approach: list[str] = Field(min_length=1)
     pushback: str
+    pushback_taken: str
+    go_to: str  # the candidate asks to take another stage now
     dont_know_no_hint: str
     dont_know_hint: str
-    small_talk: str
+    small_talk: dict[Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"],
+                     list[str]]
     off_topic: str
     other_language: str
+    other_language_mixed: str
     again: list[str] = Field(min_length=1)
     clarification_parts_assume: str
+    clarification_part_assume: str
+    fact_again: str
 
 
 class InterviewerTemplates(_Spec):
@@ -81,6 +90,9 @@ class InterviewerTemplates(_Spec):
     stage_names: dict[Stage, str]
     next_question: list[str] = Field(min_length=1)
     item_in_stage: list[str] = Field(min_length=1)
+    transition_deeper: list[str] = Field(min_length=1)
+    follow: list[str] = Field(min_length=1)
+    revisit: list[str] = Field(min_length=1)
     follow_up_generic: dict[str, list[str]]  # per stage value, plus "any"
     hint_generic: dict[Stage, list[str]]
     challenge: list[str] = Field(min_length=1)

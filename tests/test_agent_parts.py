@@ -112,3 +112,29 @@ def skew():
 @pytest.fixture
 def settings_llm(home):
     return Settings(home=home, openai_base_url="http://127.0.0.1:9/v1")  # never called: the model is scripted
+
+
+def test_the_llm_phraser_sees_the_candidate_turn_and_the_move_and_falls_back_visibly(indexed_home, monkeypatch):
+    from interviewer.config import get_settings
+    from interviewer.interview import LLMPhraser, phrasing
+
+    sent: list[list[dict]] = []
+    replies = ["Let's begin: how would you split time-ordered data?", "Thanks. What would you check next?",
+               LLMError("endpoint down")]
+
+    def scripted_stream(messages, settings=None, max_tokens=0):
+        sent.append(messages)
+        reply = replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        yield reply
+
+    monkeypatch.setattr(phrasing, "stream", scripted_stream)
+    iv = Interview.start(mode="grill", count=2, seed=4, grader=ScriptedGrader(), phraser=LLMPhraser(get_settings()))
+    assert "The candidate just said" not in sent[0][-1]["content"]  # the opening replies to nobody
+    out = iv.respond("I would shuffle the rows and split them randomly, eighty twenty.")
+    user = sent[1][-1]["content"]
+    assert "I would shuffle the rows and split them randomly" in user and f"move: {out[-1].kind}" in user
+    assert out[-1].meta.phrased_by == "llm" and out[-1].text == "Thanks. What would you check next?"
+    out = iv.respond("Then I'd train a gradient-boosted model on the rest.")
+    assert out[-1].meta.phrased_by == "offline" and out[-1].meta.llm_fallback == "endpoint down"

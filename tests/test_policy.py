@@ -5,16 +5,33 @@ from __future__ import annotations
 import pytest
 
 from interviewer import Interview
+from interviewer.interview.policy import (
+    ack_tone,
+    after_answer,
+    asked_stage,
+    ends_with_answer,
+    entry_slot,
+    fact_scores,
+    language_move,
+    next_slot,
+    pick_facts,
+    rephrase,
+    signs_off_at_end,
+    small_talk_kind,
+    topic_stage,
+    topic_words,
+)
+from interviewer.prompts import interviewer_templates
 
 from .fakes import ScriptedGrader
 
 MOVES = [
-    ("Hi, how are you?", "small-talk", "Whenever you're ready"),
-    ("sorry, can you repeat that?", "repeat-request", "Here it is again"),
+    ("Hi, how are you?", "small-talk", "well, thank"),
+    ("sorry, can you repeat that?", "repeat-request", "what would you like to know"),
     ("what do you mean by framing?", "meaning-question", "I mean"),
     ("how much time is left?", "progress-question", "minutes left"),
     ("what would you do?", "what-would-you-do", "your approach first"),
-    ("give me a sec", "thinking-pause", "Take your time"),
+    ("give me a sec", "thinking-pause", "ready"),
     ("What's the salary range for this role?", "off-topic", "keep to the interview"),
     ("¿Podemos hacerlo en español, por favor?", "other-language", "in English"),
 ]
@@ -133,3 +150,128 @@ def test_nothing_more_to_ask_moves_on(indexed_home):
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
     out = iv.respond("Nothing more to ask, the assumptions above are fine.")
     assert out[0].kind == "skip" and iv.current.id != "stage:clarify"
+
+
+# --- the policy's rules as pure functions ---------------------------------------------------------------
+
+ORDER = ["clarify", "framing", "data", "modeling", "serving", "monitoring"]
+# A design plan: each stage an opener then two deep dives.
+STAGES_OF = [s for s in ORDER for _ in range(3)]
+OPENERS = [i % 3 == 0 for i in range(len(STAGES_OF))]
+
+
+def test_no_praise_for_a_trap_or_a_weak_answer():
+    assert ack_tone(4.0, fell_into_trap=False) == "strong"
+    assert ack_tone(4.0, fell_into_trap=True) == "trap"  # a clear mistake is never "That's solid"
+    assert ack_tone(0.5, fell_into_trap=False) == "weak"
+    assert ack_tone(3.5, fell_into_trap=False, followed=True) == "neutral"
+    assert ack_tone(None, fell_into_trap=False) == "neutral"
+    t = interviewer_templates().ack
+    assert not {"Good.", "That's solid."} & set(t.trap + t.weak + t.neutral)
+
+
+def test_a_trap_is_challenged_once_and_pushback_ends_the_probing():
+    assert after_answer(True, False, 0, 2, ["a"]) == "challenge"
+    assert after_answer(True, True, 1, 2, ["a"]) == "follow-up"
+    assert after_answer(False, False, 0, 2, ["a"], pushback=True) == "advance"
+    assert after_answer(False, False, 2, 2, ["a"]) == "advance"
+
+
+def test_the_candidate_is_followed_to_the_later_stage_the_turn_is_about():
+    assert topic_stage({"data": 1.0}, "clarify", ORDER) == "data"
+    assert topic_stage({"framing": 0.5, "clarify": 0.5}, "clarify", ORDER) is None  # not more than the current
+    assert topic_stage({"modeling": 0.33, "data": 0.2}, "data", ORDER) is None  # a side remark stays put
+    assert topic_stage({"clarify": 1.0}, "data", ORDER) is None  # earlier stages are not "ahead"
+    assert topic_stage({"monitoring": 1.0}, "monitoring", ORDER) is None
+
+
+def test_a_stage_already_covered_starts_with_a_deep_dive_not_its_opener():
+    assert entry_slot("data", STAGES_OF, OPENERS, set(), share=0.0) == 6
+    assert entry_slot("data", STAGES_OF, OPENERS, set(), share=0.5) == 7  # never ask again what was given
+    assert entry_slot("data", STAGES_OF, OPENERS, {6, 7, 8}, share=0.0) is None
+    # The deep dive whose points the candidate has said least about comes first.
+    assert entry_slot("data", STAGES_OF, OPENERS, set(), share=1.0, answered={7: 0.8, 8: 0.0}) == 8
+
+
+def test_a_skipped_stage_is_come_back_to_explicitly():
+    # The candidate was followed from clarify (slot 0) to data (slot 7); data is now done: framing was skipped.
+    nxt, revisit = next_slot(7, STAGES_OF, OPENERS, {0, 7}, done={"data"}, visited={"clarify", "data"},
+                             shares={}, order=ORDER)
+    assert (nxt, revisit) == (3, True)
+    # Framing is done from the coverage map: nothing to come back to, on to modeling.
+    nxt, revisit = next_slot(7, STAGES_OF, OPENERS, {0, 7}, done={"data", "framing"}, visited={"clarify", "data"},
+                             shares={}, order=ORDER)
+    assert (nxt, revisit) == (9, False)
+
+
+def test_one_deep_dive_is_enough_once_half_the_stage_is_covered():
+    assert next_slot(7, STAGES_OF, OPENERS, {6, 7}, set(), set(ORDER[:3]), {"data": 0.6}, ORDER) == (9, False)
+    assert next_slot(7, STAGES_OF, OPENERS, {6, 7}, set(), set(ORDER[:3]), {"data": 0.2}, ORDER) == (8, False)
+
+
+def test_an_answer_that_wraps_up_ends():
+    assert signs_off_at_end("Cold start: creative features plus exploration. That's the design, thanks.")
+    assert signs_off_at_end("Offline NDCG on a later window. Otherwise I think we're done.")
+    assert signs_off_at_end("Monitorear drift. Eso es todo, gracias!")
+    assert not signs_off_at_end("Thanks. I'd start with logistic regression on user features.")
+    assert not signs_off_at_end("Is that all you need, thanks?")
+
+
+def test_small_talk_is_met_in_kind():
+    assert small_talk_kind("I'm a bit nervous honestly, this is my first mock.") == "nervous"
+    assert small_talk_kind("Hi, how are you?") == "how-are-you"
+    assert small_talk_kind("Sorry, I'm a bit late, the link wasn't working.") == "late"
+    assert small_talk_kind("Good, good. Ok, let's do it.") == "ready"
+    replies = interviewer_templates().replies.small_talk
+    assert all(len(options) >= 2 for options in replies.values())  # variants: never the same words twice
+
+
+def test_another_language_is_raised_once_only():
+    assert language_move(asked_before=False) == "ask" and language_move(asked_before=True) == "proceed"
+
+
+def test_a_repeated_question_is_rephrased_not_read_out_again():
+    q = "You log 40 billion impressions a day. How do you turn them into training data?"
+    said = rephrase(q)
+    assert said != q and said.startswith("In short, how do you turn") and "40 billion" in said
+    assert rephrase("How would you split the data?") == "How would you split the data?"
+
+
+def test_each_part_is_matched_to_its_fact_by_meaning_or_topic_words():
+    overlaps = [len(topic_words(part) & topic_words("peak QPS, queries per day, traffic")) for part in
+                ("the traffic", "latencia")]
+    assert overlaps == [1, 0]
+    assert topic_words("¿cuántos usuarios?") & topic_words("daily active users")
+    scores = [fact_scores([0.30, 0.35], [1, 0]), fact_scores([0.2, 0.1], [0, 0])]
+    assert pick_facts(scores, 0.40) == [0, None]  # the topic word lifts a short part over the line
+
+
+def test_a_wrap_up_ends_an_answer_late_in_the_interview_not_a_design_given_up_front():
+    assert ends_with_answer(True, signed_off=False, visited=5)
+    assert ends_with_answer(True, signed_off=True, visited=1)
+    assert not ends_with_answer(True, signed_off=False, visited=1)  # "here's the whole design... that's it"
+    assert not ends_with_answer(False, signed_off=False, visited=6)
+
+
+def test_the_candidate_is_followed_back_to_a_skipped_stage_and_assumptions_stay_in_requirements():
+    assert topic_stage({"framing": 1.0}, "data", ORDER, skipped=["framing"]) == "framing"
+    assert topic_stage({"framing": 1.0}, "data", ORDER, skipped=[]) is None  # visited already: stay
+    assert topic_stage({"monitoring": 0.67}, "clarify", ORDER, assuming=True) is None
+
+
+def test_a_short_thanks_ends_and_stages_visited_are_not_followed_into_again():
+    assert ends_with_answer(True, signed_off=False, visited=2, short=True)  # "Bas, mera design itna hi hai. Thank you!"
+    assert topic_stage({"modeling": 1.0}, "data", ORDER, visited=["modeling"]) is None
+
+
+def test_the_candidate_can_ask_for_the_stage_to_go_to():
+    assert asked_stage("I'd like to start with the model, if that's ok.") == "modeling"
+    assert asked_stage("Can we move on to serving?") == "serving"
+    assert asked_stage("Data first, then the rest.") == "data"
+    assert asked_stage("Let's go.") is None and asked_stage("I think the model is fine.") is None
+
+
+def test_a_wrap_up_in_other_languages_and_a_plain_done_are_heard():
+    assert signs_off_at_end("Ich glaube, das war's. Vielen Dank!")
+    assert signs_off_at_end("How much time is left? ok. done then.")
+    assert not signs_off_at_end("I'm done with the data part, now the model.")

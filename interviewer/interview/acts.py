@@ -28,9 +28,9 @@ ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "
 # The transcript's one `kind` per candidate turn, from its acts, most specific first (rename none: outside
 # checks read these kinds).
 KIND_ORDER: tuple[tuple[str, CandidateKind], ...] = (
-    ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("hint-request", "hint-request"),
-    ("repeat-request", "repeat-request"), ("meaning-question", "meaning-question"),
-    ("progress-question", "progress-question"), ("what-would-you-do", "what-would-you-do"),
+    ("empty", "empty"), ("sign-off", "end"), ("skip-request", "skip"), ("progress-question", "progress-question"),
+    ("hint-request", "hint-request"), ("meaning-question", "meaning-question"), ("repeat-request", "repeat-request"),
+    ("what-would-you-do", "what-would-you-do"),
     ("other-language", "other-language"), ("clarifying-question", "clarifying-question"), ("answer", "answer"),
     ("dont-know", "dont-know"), ("pushback", "pushback"), ("thinking-pause", "thinking-pause"),
     ("small-talk", "small-talk"), ("off-topic", "off-topic"),
@@ -49,6 +49,8 @@ _COMMANDS = (
                                 r"( please)?")),
     ("hint-request", re.compile(r"(can i (get|have)|could i (get|have)|give me|i need|any|may i have)? ?(a |some )?"
                                 r"(hint|clue)s?( please)?|i'?m stuck|help( me)?")),
+    ("thinking-pause", re.compile(r"((ok|okay|sure|hmm+|um+),? )?(give me|just|one|wait|hold on|let me think for)?( a| one)? ?"
+                                  r"(sec|second|moment|minute|min)( please)?|let me think( about (it|that))?|hmm+")),
 )
 # "Nothing more from me", "no more questions": the candidate is done with this part (a short turn only).
 _NOTHING_MORE = re.compile(r"\bnothing (more|else|further)\b|\bno (more|other|further) questions\b|"
@@ -83,7 +85,10 @@ CUES = {
     "numbers": r"\d",
 }
 _CUES = [re.compile(pattern, re.I) for pattern in CUES.values()]
-_GATES = {"meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
+_GATES = {"repeat-request": re.compile(r"repeat|again|say (that|it)|come again|catch|hear|cut out|missed|pardon|"
+                                       r"one more time|what was the (question|last)|rephrase|didn'?t get|lost you|"
+                                       r"freez|lag|connection|break(ing)? up|audio", re.I),
+          "meaning-question": re.compile(r"mean|meaning|defin|looking for|are you asking|do you want|in what sense|"
                                          r"what kind of|which (one|kind|part|aspect)|referring|clarify what|by \w+ you|"
                                          r"\bby ['\"]?\w+['\"]?,? do|what is meant|not sure what you", re.I),
           "what-would-you-do": re.compile(r"\byou\b|\byour\b|answer|right way|correct|expected|looking for", re.I),
@@ -96,10 +101,15 @@ FORM_FEATURES = ("question_mark", "questions", "log_words", "non_ascii", "englis
                  "digits", "bullets", *(f"cue_{name}" for name in CUES))
 
 
+def english_share(text: str) -> float:
+    """The share of a text's words that are common English words (low: another language)."""
+    tokens = words(text)
+    return sum(t in _ENGLISH for t in tokens) / max(1, len(tokens))
+
+
 def form_features(text: str) -> np.ndarray:
     """The few features of a turn's form that an embedding blurs."""
     stripped = text.strip()
-    tokens = words(stripped)
     letters = [c for c in stripped if c.isalpha()]
     lines = [line for line in stripped.splitlines() if line.strip()]
     return np.array([
@@ -107,7 +117,7 @@ def form_features(text: str) -> np.ndarray:
         min(stripped.count("?"), 5) / 5,
         math.log1p(len(stripped.split())) / math.log(300),
         sum(not c.isascii() for c in letters) / max(1, len(letters)),
-        sum(t in _ENGLISH for t in tokens) / max(1, len(tokens)),
+        english_share(stripped),
         float(bool(_QUESTION_START.match(stripped))),
         min(len(split_sentences(stripped)), 10) / 10,
         sum(c.isdigit() for c in stripped) / max(1, len(stripped)),
@@ -133,11 +143,51 @@ def load_model() -> dict:
 
 
 def probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
-    """Per turn and act (in `model["acts"]` order), the probability that the turn does it."""
+    """Per turn and act (in `model["acts"]` order), the probability that the turn does it: the embedding model's,
+    blended with the character n-gram model's when the model has one (`model["ngrams"]`)."""
     model = model or load_model()
-    x = (features(texts) - np.array(model["mean"])) / np.array(model["scale"])
-    z = x @ np.array(model["coef"]).T + np.array(model["intercept"])
-    return 1.0 / (1.0 + np.exp(-z))
+    x = (features(texts) - _array(model, "mean")) / _array(model, "scale")
+    z = x @ _array(model, "coef").T + _array(model, "intercept")
+    dense = 1.0 / (1.0 + np.exp(-z))
+    ngrams = model.get("ngrams")
+    if not ngrams:
+        return dense
+    return (1 - ngrams["alpha"]) * dense + ngrams["alpha"] * ngram_probabilities(texts, ngrams)
+
+
+def _array(model: dict, key: str) -> np.ndarray:
+    """`model[key]` as an array, converted once and kept beside the model (the JSON holds lists)."""
+    cached = model.get(f"_{key}_array")
+    if cached is None:
+        cached = model[f"_{key}_array"] = np.array(model[key])
+    return cached
+
+
+NGRAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True, "lowercase": True}
+
+
+def ngram_vectorizer(vocabulary: list[str] | None = None, idf: list[float] | None = None):
+    """The character n-gram TF-IDF of a turn (scikit-learn's), fixed to a fitted vocabulary and idf when given."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if vocabulary is None:
+        return TfidfVectorizer(**NGRAMS, min_df=2, max_features=NGRAM_FEATURES)
+    vec = TfidfVectorizer(**NGRAMS, vocabulary={g: i for i, g in enumerate(vocabulary)})
+    vec.idf_ = np.array(idf)
+    return vec
+
+
+NGRAM_FEATURES = 4000
+
+
+def ngram_probabilities(texts: list[str], ngrams: dict) -> np.ndarray:
+    """Per turn and act, the character n-gram logistic model's probability."""
+    vec = ngrams.get("_vectorizer")
+    if vec is None:  # built once per loaded model, kept beside it
+        vec = ngrams["_vectorizer"] = ngram_vectorizer(ngrams["vocabulary"], ngrams["idf"])
+    x = vec.transform([t.strip() for t in texts])
+    z = x @ _array(ngrams, "coef").T + _array(ngrams, "intercept")
+    return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
 
 def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
@@ -157,11 +207,17 @@ def decide(text: str, probs: np.ndarray, model: dict) -> list[str]:
                 chosen.append("clarifying-question")
     if not chosen:
         chosen = ["answer"]
+    if "clarifying-question" in chosen and set(chosen) & _NOT_CLARIFYING:
+        chosen.remove("clarifying-question")  # a question about the interview itself, not about the problem
     if "answer" in chosen and "clarifying-question" not in chosen and _asks_after_content(text):
         chosen.append("clarifying-question")  # "I'd use a two-tower model. Do we have GPUs at serving?"
     return [a for a in ACTS if a in chosen]
 
 
+# Questions that ask the interviewer about the interview, not about the problem: with one of these, a question
+# mark is not a clarifying question (ACTS.md: asking what the question means is meaning-question, and so on).
+_NOT_CLARIFYING = {"meaning-question", "hint-request", "skip-request", "what-would-you-do", "off-topic", "repeat-request",
+                   "progress-question"}
 _CHECK_IN = re.compile(r"(make sense|right direction|on the right track|is that (ok|okay|fine|right|enough)|right\?|ok\?|"
                        r"okay\?|sound good|you know\?|agree\?)\s*$", re.I)
 
@@ -172,7 +228,7 @@ def _asks_after_content(text: str) -> bool:
     sentences = split_sentences(text)
     asking = [s for s in sentences if s.rstrip().endswith("?") and len(s.split()) >= 4 and not _CHECK_IN.search(s)]
     content = [s for s in sentences if not s.rstrip().endswith("?")]
-    return bool(asking) and len(" ".join(content).split()) >= 6
+    return bool(asking) and len(" ".join(content).split()) >= 3
 
 
 _STAGE_WORDS = [(Stage.framing, r"fram"), (Stage.clarify, r"requirement|clarif"), (Stage.data, r"\bdata\b"),
@@ -219,18 +275,34 @@ def classify(text: str) -> CandidateKind:
     return kind_for(acts_of(text), text)
 
 
-_ASKING = re.compile(r"\?|^\W*(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why|any)\b|"
-                     r"\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|want the)\b", re.I)
+_ASKING = re.compile(r"\?|^\W*((also|and) )?(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|"
+                     r"where|why|any|whether)\b|\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|"
+                     r"want the|curious)\b", re.I)
+# A list of asks inside one sentence: "the catalog size, the traffic, and what the metric is".
+_LIST_SPLIT = re.compile(r",(?!\s*or\b)\s*(?:and|also|plus|aur|y)?\s*|;\s*|"
+                         r"\s+(?:and|also|plus)\s+(?=(?:the|what|how|whether|if|is|are|do|does|any|which|who|when|where|"
+                         r"why|roughly|about)\b)", re.I)
 
 
-def question_parts(text: str) -> list[str]:
+def question_parts(text: str, marked: bool = False) -> list[str]:
     """The separate questions in a clarifying turn: its lines and sentences that ask something (a bulleted
-    list, "two things: X? and Y?", "I'd like to know the latency budget."); the whole turn when none does."""
+    list, "two things: X? and Y?", "I'd like to know the latency budget."), a sentence that lists several
+    asks split into them; the whole turn when none asks. `marked`: only sentences with a question mark (the
+    questions inside an answer)."""
     parts = []
     for line in text.splitlines():
         line = line.strip(" \t-*•")
         for sentence in split_sentences(line):
             pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2] if sentence.count("?") > 1 \
                 else [sentence]
-            parts.extend(p for p in pieces if _ASKING.search(p))
-    return parts or [text.strip()]
+            for piece in pieces:
+                if not _ASKING.search(piece) or (marked and "?" not in piece):
+                    continue
+                head, colon, options = piece.partition(":")  # "the goal: watch time, retention, ...?" lists options
+                if colon and len(head.split()) <= 3:  # "Two things: X, Y" introduces the asks
+                    head, colon = options, ""
+                items = [i.strip(" ?.") for i in _LIST_SPLIT.split(head) if len(i.split()) >= 2]
+                if items and colon:
+                    items[-1] = f"{items[-1]}: {options.strip()}"
+                parts.extend(items if len(items) > 1 else [piece])
+    return parts or ([] if marked else [text.strip()])

@@ -22,8 +22,6 @@ import random
 import time
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..config import Settings, get_settings
 from ..corpus.embeddings import embed
 from ..errors import InterviewError
@@ -36,18 +34,22 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, acts_of, kind_for
+from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, english_share, kind_for
+from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
 from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import charge, stage_done
+from .policy import ack_tone, asked_stage, charge, signs_off_at_end, fact_scores, pick_facts, topic_words
 from .state import replay
 
 
-class Interview(RoomControls, ConversationalReplies, TurnHandlers):
+OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
+
+
+class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
     """One interview: its plan and transcript, with the grader and the phraser it uses passed in (the
     defaults come from the settings; tests pass scripted ones)."""
 
@@ -93,6 +95,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
         interview = cls(info, [], store, settings, bank, grader=grader, phraser=phraser)
         if interview.scenario is not None:  # the coverage map grades every stage: embed their key points once now
             interview.coverage_grader.prefetch([stage_target(bank, interview.scenario, s) for s in STAGES])
+            embed(interview._topic_points()[1])  # ... and where a turn is: every key point's vector, cached
         interview._opening()
         return interview
 
@@ -142,16 +145,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
                 "stage_title": STAGE_TITLES[slot.stage], "question": self.state.slot + 1, "questions": len(self.slots),
                 "time_left_s": self.time_left_s(), "finished": self.finished, "interviewer": self.backend,
                 "grader": self.grader.name, "last_grade": self.state.last_grade,
-                "stage_number": STAGES.index(slot.stage) + 1, "coverage": self.coverage(), "paused": self.paused,
+                "stage_number": STAGES.index(slot.stage) + 1, "coverage": self.coverage(),
+                "stage_coverage": self.stage_coverage(), "paused": self.paused,
                 "clock_since": None if self.paused else self.state.last_interviewer_at}
-
-    def coverage(self) -> dict[str, tuple[int, int]]:
-        """Design interviews: per stage, (key points covered so far, key points), from the coverage map."""
-        if self.scenario is None:
-            return {}
-        return {s.value: (len(set(self.state.stage_covered.get(s.value, []))
-                              & {kp.id for kp in self.scenario.stages[s].key_points}),
-                          len(self.scenario.stages[s].key_points)) for s in STAGES}
 
     def target(self, slot: Slot) -> RubricItem:
         return self.bank.target(slot.id, self.scenario.id if self.scenario else None)
@@ -181,6 +177,12 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
         ss = self.state.at(self.state.slot)
         if turn_kind == "answer" and ss.answers and normalised(text) == normalised(ss.answers[-1]):
             turn_kind = "repeat"
+        if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
+                len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
+            turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
+        if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know") and \
+                len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
+            turn_kind = "end"  # "How much time is left? ok. done then."
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
         handler = self._handler(turn_kind)
@@ -216,66 +218,43 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _ack(self, g: Grade | None) -> str:
-        acks = templates().ack
-        if g is None:
-            return ""
-        return self.rng.choice(acks.strong if g.score >= 3 else acks.partial if g.score >= 1.5 else acks.weak)
+    def _ack(self, g: Grade | None, followed: bool = False) -> str:
+        """A short acknowledgement of the answer just closed, in the tone the grade allows (no praise for a
+        trap or a weak answer; neutral when the interviewer follows the candidate elsewhere)."""
+        tone = ack_tone(g.score if g else None, bool(g and g.fell_into_trap), followed=followed)
+        return self._unsaid(list(getattr(templates().ack, tone)))
 
-    def _match_fact(self, question: str):
+    def _match_facts(self, parts: list[str], threshold: float | None = None, lexical: bool = True) -> list[tuple]:
+        """Per question part, (the scenario fact it asks about or None, its match score): by meaning and by the
+        fact's topic words (`policy.fact_scores`), over `threshold` (the settings' by default; lower for a part
+        in another language, which the English embedding reads poorly)."""
         facts = self.scenario.facts
-        sims = embed([f"{f.topic}. {f.answer}" for f in facts]) @ embed([question])[0]
-        best = int(np.argmax(sims))
-        return (facts[best] if sims[best] >= self.settings.fact_match_at else None), float(sims[best])
-
-    def _stage_coverage(self, stage: Stage, extra: str, graded: Grade | None = None) -> list[str]:
-        """Stage key points covered so far: those covered before, plus those the new turn covers (`graded`:
-        the turn's grade against the stage, when it has one already)."""
-        before = set(self.state.stage_covered.get(stage.value, []))
-        g = graded or self.grader.grade(stage_target(self.bank, self.scenario, stage), extra, cite=False)
-        return sorted(before | {v.id for v in g.key_points if v.verdict == "covered"})
-
-    def _coverage_map(self, text: str, stage: Stage, stage_covered: list[str]) -> dict[str, list[str]]:
-        """Every stage's key points covered so far, this turn included: a candidate who gives the whole design
-        up front is credited for every stage it covers (the other stages are graded offline, in one batch)."""
-        others = [s for s in STAGES if s != stage]
-        grades = self.coverage_grader.grade_many([stage_target(self.bank, self.scenario, s) for s in others],
-                                                 [text] * len(others))
-        coverage = {s.value: list(self.state.stage_covered.get(s.value, [])) for s in STAGES}
-        for s, g in zip(others, grades, strict=True):
-            coverage[s.value] = sorted(set(coverage[s.value]) | {v.id for v in g.key_points if v.verdict == "covered"})
-        coverage[stage.value] = list(stage_covered)
-        return coverage
+        sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
+        topics = [topic_words(f.topic) for f in facts]
+        scores = [fact_scores(sims[i].tolist(), [len(topic_words(p) & t) if lexical else 0 for t in topics])
+                  for i, p in enumerate(parts)]
+        base = self.settings.fact_match_at if threshold is None else threshold
+        picked = [pick_facts([row], base - OTHER_LANGUAGE_EASING if english_share(p) < 0.5 else base)[0]
+                  for p, row in zip(parts, scores, strict=True)]
+        return [(facts[j] if j is not None else None, max(row)) for j, row in zip(picked, scores, strict=True)]
 
     def _said(self) -> set[str]:
         """Every interviewer message of this interview so far, as written."""
         return {t.text for t in self.turns if t.role == "interviewer"}
+
+    def _last_candidate_text(self) -> str:
+        """What the candidate said last (empty before their first turn)."""
+        return next((t.text for t in reversed(self.turns) if t.role == "candidate"), "")
+
+    def _said_text(self) -> str:
+        """Every interviewer message of this interview so far, as one text."""
+        return "\n".join(t.text for t in self.turns if t.role == "interviewer")
 
     def _unsaid(self, options: list[str]) -> str:
         """The first of `options` (in seeded order) not said yet in this interview; the last resort is the first."""
         said = self._said()
         order = self.rng.sample(options, len(options))
         return next((o for o in order if o not in said), order[0])
-
-    def _share(self, stage: Stage, covered) -> float:
-        points = self.scenario.stages[stage].key_points
-        return sum(kp.weight for kp in points if kp.id in set(covered)) / sum(kp.weight for kp in points)
-
-    def _moved_ahead(self, stage: Stage, coverage: dict[str, list[str]]) -> bool:
-        """Whether this turn's content is about later stages rather than this one: it covers more of the
-        later stages than of the current one (the candidate drives; the interviewer follows)."""
-        if not coverage:
-            return False
-        later = [s for s in STAGES[STAGES.index(stage) + 1:]]
-        before = self.state.stage_covered
-        gained = {s: self._share(s, coverage.get(s.value, [])) - self._share(s, before.get(s.value, [])) for s in later}
-        return sum(g >= 0.25 for g in gained.values()) >= 2 and max(gained.values(), default=0) > \
-            self._share(stage, coverage.get(stage.value, [])) - self._share(stage, before.get(stage.value, []))
-
-    def _stage_done(self, stage: Stage) -> bool:
-        points = self.scenario.stages[stage].key_points
-        return stage_done(self.state.stage_covered.get(stage.value, []), {kp.id: kp.weight for kp in points},
-                          self.state.seconds.get(stage.value, 0.0), self.stage_budget_s(stage))
 
     def _secrets(self, index: int) -> list[str]:
         """Key points and correct approaches the candidate has not yet been shown (current and next slots)."""
@@ -311,7 +290,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers):
         if self.phraser.rewords and kind != "notice":
             parts: list[str] = []
             try:
-                for delta in self.phraser.phrase(text, slot.stage):
+                heard = {"heard": self._last_candidate_text(), "move": kind} if getattr(self.phraser, "listens", False) \
+                    else {}
+                for delta in self.phraser.phrase(text, slot.stage, **heard):
                     parts.append(delta)
                     yield Event("delta", text=delta)
                 phrased = "".join(parts).strip()

@@ -5,6 +5,7 @@ question or stage, the drill's reveal, the opening and the ending."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -12,15 +13,16 @@ from typing import Literal
 import numpy as np
 
 from ..corpus.embeddings import embed
-from ..models import Grade, KeyPoint, RubricItem, Stage, Turn
+from ..models import STAGES, Grade, KeyPoint, RubricItem, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..text import shorten
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import question_parts
-from .policy import MAX_FOLLOW_UPS, after_answer
+from .acts import CONTENT_WORDS
+from .policy import (MAX_FOLLOW_UPS, OPENER_SKIP_AT, after_answer, asked_stage, ends_with_answer, entry_slot, next_slot,
+                     signs_off_at_end, topic_stage)
 from .state import SlotState
 
 
@@ -31,6 +33,9 @@ class Event:
     type: Literal["delta", "turn"]
     text: str = ""
     turn: Turn | None = None
+
+
+_ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
 class TurnHandlers:
@@ -61,13 +66,19 @@ class TurnHandlers:
         ss = self.state.at(self.state.slot)
         if ss.answers and not ss.closed:
             yield self._close_slot(self.state.slot, skipped=False)
-        yield from self._finish(early=self._next_slot(self.state.slot) is not None)
+        yield from self._finish(early=self._next_slot(self.state.slot)[0] is not None)
 
     def _on_skip(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="skip", text=text, item_id=slot.id,
                                 meta=meta))
         ss = self.state.at(self.state.slot)
-        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().skip if not ss.answers else "")
+        wanted = asked_stage(text) if self.scenario is not None else None
+        entry = None
+        if wanted is not None and wanted != slot.stage.value:  # "let's talk about the model first": go there
+            entry = entry_slot(wanted, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
+                               self._closed() | {self.state.slot}, self._shares().get(wanted, 0.0))
+        prefix = templates().replies.go_to if entry is not None else templates().skip if not ss.answers else ""
+        yield from self._close_and_advance(skipped=not ss.answers, prefix=prefix, to=entry, followed=entry is not None)
 
     def _on_hint(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="hint-request", text=text,
@@ -81,26 +92,6 @@ class TurnHandlers:
         else:
             message = hints[ss.hints]
         yield from self._say("hint", message, extra={"hint": ss.hints})
-
-    def _clarification(self, text: str, meta: dict) -> str:
-        """The answer to every part of a clarifying question: each part's fact, or a request to assume."""
-        t = templates()
-        if self.scenario is None:
-            return t.clarification_no_facts
-        facts, sims, unmatched = [], [], 0
-        for part in question_parts(text):
-            fact, sim = self._match_fact(part)
-            sims.append(sim)
-            if fact is None:
-                unmatched += 1
-            elif fact not in facts:
-                facts.append(fact)
-        meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(sims), 3),
-                     "facts": [f.id for f in facts] if len(facts) > 1 else None})
-        if not facts:
-            return self._unsaid([render(option) for option in t.clarification_assume])
-        message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) for f in facts)
-        return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
 
     def _on_clarifying(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         message = self._clarification(text, meta)
@@ -116,51 +107,72 @@ class TurnHandlers:
 
     def _on_answer(self, text: str, slot: Slot, meta: dict, clarify: bool = False) -> Iterator[Event]:
         """Grade an answer and decide what follows; `clarify`: the turn also asks something, which is answered
-        first, and no probe follows (the candidate is still speaking)."""
-        clarify = clarify or "clarifying-question" in (meta.get("acts") or [])
+        first, and no probe follows (the candidate is still speaking). In a design interview the candidate
+        drives: an answer about a later stage is followed there, and one that ends by wrapping up ends."""
+        acts = meta.get("acts") or []
+        clarify = clarify or "clarifying-question" in acts
         index = self.state.slot
-        ss = self.state.at(index)
         target = self.target(slot)
         g = self.grader.grade(target, text, cite=False)
         covered = {v.id for v in g.key_points if v.verdict == "covered"}
         meta["covered"] = sorted(covered)
+        ahead = None
         if self.scenario is not None:  # a stage question's grade is its stage coverage: graded once
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
             meta["coverage"] = self._coverage_map(text, slot.stage, meta["stage_covered"])
-        clarification = self._clarification(text, meta) if clarify else None
+            visited = self._visited()
+            ahead = topic_stage(self._topic_shares(text), slot.stage.value, [s.value for s in STAGES],
+                                skipped=[s.value for s in STAGES if s.value not in visited and not self._stage_done(s)],
+                                assuming=bool(_ASSUMING.search(text)), visited=visited)
+        clarification = self._clarification(text, meta, marked=True) if clarify else None
         if clarification is not None and not meta.get("fact"):
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
-        ahead = self._moved_ahead(slot.stage, meta.get("coverage") or {})
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
-        limit = MAX_FOLLOW_UPS[self.mode]
         if clarification is not None:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
-        if self.scenario is not None and (self._stage_done(slot.stage) or ahead):
-            yield from self._close_and_advance(skipped=False)  # done here, or the candidate has moved ahead
+        if clarification is None and ends_with_answer(signs_off_at_end(text), "sign-off" in acts, len(self._visited()),
+                                                      short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
+            yield self._close_slot(index, skipped=False)
+            yield from self._finish(early=self._next_slot(index)[0] is not None)
+            return
+        if self.scenario is not None and self._stage_done(slot.stage):
+            yield from self._close_and_advance(skipped=False, said=g)
+            return
+        if ahead is not None and clarification is None:  # the candidate has moved on to a later stage: follow them
+            entry = entry_slot(ahead, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
+                               self._closed() | {index}, share=1.0,  # they are talking about it: go deeper
+                               answered=self._answered(ahead, text, self._change_slots()))
+            yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True)
             return
         if clarification is not None:
             return
+        known = ss.covered | (set(self.state.stage_covered.get(slot.stage.value, [])) if slot.is_stage else set())
         missed = [kp for kp in sorted(target.key_points, key=lambda k: -k.weight)
-                  if kp.id not in ss.covered and kp.id not in ss.targeted]
-        move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, limit, [kp.id for kp in missed])
+                  if kp.id not in known and kp.id not in ss.targeted]
+        move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
+                            [kp.id for kp in missed], pushback="pushback" in acts)
         if move == "challenge":
             evidence = shorten(g.trap_evidence or text, 120)
-            message = render(self.rng.choice(templates().challenge), evidence=evidence)
+            message = render(self._unsaid(templates().challenge), evidence=evidence)
             yield from self._say("challenge", message, allowed=[evidence])
         elif move == "follow-up":
-            yield from self._follow_up(slot, target, missed[0], ss)
+            yield from self._follow_up(slot, target, missed[0], ss, said=g)
         else:
-            yield from self._close_and_advance(skipped=False)
+            pushback = "pushback" in acts
+            yield from self._close_and_advance(skipped=False, said=g, leave=pushback,
+                                               prefix=templates().replies.pushback_taken if pushback else "")
 
     # --- follow-ups ----------------------------------------------------------------------------
 
-    def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState) -> Iterator[Event]:
-        """Probe `kp` without naming it: the authored follow-up closest to it, else a stage template."""
+    def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState,
+                   said: Grade | None = None) -> Iterator[Event]:
+        """Probe `kp` without naming it: the authored follow-up closest to it, else a stage template (in a design
+        interview only while requirements are gathered: later stages go deeper with their own questions)."""
         secrets = self._secrets(self.state.slot)
-        said = self._said()
-        candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in said]
+        already = self._said()
+        candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in already]
         authored = None
         if candidates:
             vectors = embed([kp.text] + candidates)
@@ -170,10 +182,12 @@ class TurnHandlers:
                     authored = candidates[i]
                     break
         if authored is None:
-            options = templates().follow_up_generic[slot.stage.value] + templates().follow_up_generic["any"]
-            fresh = [o for o in options if o not in ss.used_questions and render(o) not in said]
+            generic = self.scenario is None or slot.stage == Stage.clarify
+            options = (templates().follow_up_generic[slot.stage.value] +
+                       (templates().follow_up_generic["any"] if self.scenario is None else [])) if generic else []
+            fresh = [o for o in options if o not in ss.used_questions and render(o) not in already]
             if not fresh:  # every probe we have was asked already: move on rather than repeat one
-                yield from self._close_and_advance(skipped=False)
+                yield from self._close_and_advance(skipped=False, said=said)
                 return
             authored = message = render(fresh[0])
         else:
@@ -194,41 +208,62 @@ class TurnHandlers:
         return self._record(Turn(role="system", stage=slot.stage.value, kind="slot-grade", text=answer,
                                  item_id=slot.id, grade=g, meta=meta))
 
-    def _close_and_advance(self, skipped: bool, prefix: str = "") -> Iterator[Event]:
+    def _close_and_advance(self, skipped: bool, prefix: str = "", said: Grade | None = None, to: int | None = None,
+                           followed: bool = False, leave: bool = False) -> Iterator[Event]:
+        """Close the question in play and ask the next: `to` (the candidate was followed there), else the next by
+        `policy.next_slot` (coming back to a skipped stage explicitly; `leave`: the candidate is done with this
+        stage). The acknowledgement is in the tone of `said` (the last answer's grade), else of the question's."""
         index = self.state.slot
         closing = self._close_slot(index, skipped)
         yield closing
         if self.mode == "drill":
             yield from self._reveal(index, closing.turn.grade)
             prefix = ""
-        nxt = self._next_slot(index)
+        nxt, revisit = (to, False) if to is not None else self._next_slot(index, leave=leave)
+        followed = followed and to is not None
         if nxt is None:
             yield from self._finish(early=False, prefix=prefix)
             return
         t = templates()
         slot = self.slots[nxt]
         question = self.question(slot)
-        ack = prefix or self._ack(closing.turn.grade)
+        ack = prefix or self._ack(said or closing.turn.grade, followed=followed)
+        values = {"stage_name": t.stage_names[slot.stage], "question": question}
         if self.scenario is not None and slot.stage != self.slots[index].stage:
-            body = render(self.rng.choice(t.transition), stage_name=t.stage_names[slot.stage],
-                          question=question)
+            options = (t.revisit if revisit else t.follow if followed else
+                       t.transition if slot.is_stage else t.transition_deeper)
+            body = render(self._unsaid(options), **values)
             kind = "transition"
         elif self.scenario is not None:
-            body = render(self.rng.choice(t.item_in_stage), stage_name=t.stage_names[slot.stage],
-                          question=question)
+            body = render(self._unsaid(t.item_in_stage), **values)
             kind = "question"
         else:
-            body = render(self.rng.choice(t.next_question), question=question)
+            body = render(self._unsaid(t.next_question), question=question)
             kind = "question"
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
 
-    def _next_slot(self, index: int) -> int | None:
-        for j in range(index + 1, len(self.slots)):
-            if self.scenario is not None and self._stage_done(self.slots[j].stage):
-                continue  # the stage is finished, or the candidate already covered it: nothing to ask there
-            return j
-        return None
+    def _change_slots(self) -> set[int]:
+        """The plan's constraint changes: asked once the candidate has a design to change."""
+        return {j for j, slot in enumerate(self.slots) if slot.id.startswith("change:")}
+
+    def _closed(self) -> set[int]:
+        return {i for i, ss in self.state.slots.items() if ss.closed}
+
+    def _next_slot(self, index: int, leave: bool = False) -> tuple[int | None, bool]:
+        """The next question after slot `index` and whether it goes back to a skipped stage (`policy.next_slot`;
+        `leave`: the current stage counts as done)."""
+        if self.scenario is None:
+            return (index + 1 if index + 1 < len(self.slots) else None), False
+        done = {s.value for s in STAGES if self._stage_done(s)} | ({self.slots[index].stage.value} if leave else set())
+        said = "\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind == "answer")
+        late = self._change_slots()
+        shares = self._shares()
+        deeper = [s.value for s in STAGES if shares[s.value] >= OPENER_SKIP_AT]  # only these enter at a deep dive
+        answered = {j: share for s in deeper for j, share in self._answered(s, said, late).items()} if said else \
+            {j: 1.0 for j in late}
+        return next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
+                         self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered)
 
     def _reveal(self, index: int, g: Grade | None) -> Iterator[Event]:
         target = self.target(self.slots[index])

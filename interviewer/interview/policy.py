@@ -1,16 +1,22 @@
 """The interviewer's decisions as pure functions of what has happened: what a turn costs the stage's
-clock, when a stage is done, and what to do after an answer."""
+clock, when a stage is done, what to do after an answer, which stage the candidate is on, which question
+comes next (following the candidate ahead, coming back to a skipped stage), how to acknowledge an answer,
+and which words a conversational move gets. Each rule has its own test in `tests/test_policy.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Literal
+
+from ..text import content_words
 
 MAX_FOLLOW_UPS = {"design": 2, "drill": 0, "grill": 1, "review": 1}
 WORDS_PER_MINUTE = 130  # a spoken or typed answer is charged at least this long against the stage budget
 MAX_GAP_S = 600  # idle time beyond this (a break, a crash) is not charged to the stage
 
 Move = Literal["advance", "challenge", "follow-up"]
+Tone = Literal["strong", "partial", "weak", "trap", "neutral"]
 
 
 def charge(text: str, now: float, last_interviewer_at: float | None) -> float:
@@ -22,6 +28,9 @@ def charge(text: str, now: float, last_interviewer_at: float | None) -> float:
 
 
 DONE_AT = 0.8  # a stage is done when this share of its key points' weight is covered
+ENOUGH_AT = 0.5  # ... and after one deep-dive question, this share is enough to move on
+OPENER_SKIP_AT = 0.25  # a stage the candidate already covered this much of starts with a deep dive, not its opener
+FOLLOW_AT = 0.5  # a turn with at least this share of its sentences about a later stage has moved there
 
 
 def stage_done(covered: Iterable[str], weights: dict[str, float], spent_s: float, budget_s: float | None) -> bool:
@@ -32,10 +41,206 @@ def stage_done(covered: Iterable[str], weights: dict[str, float], spent_s: float
     return budget_s is not None and spent_s >= budget_s
 
 
-def after_answer(fell_into_trap: bool, challenged: bool, follow_ups: int, limit: int, missed: list[str]) -> Move:
-    """What follows an answer: challenge a trap once, else probe the first missed point, within the limit."""
+def after_answer(fell_into_trap: bool, challenged: bool, follow_ups: int, limit: int, missed: list[str],
+                 pushback: bool = False) -> Move:
+    """What follows an answer: challenge a trap once, else probe the first missed point, within the limit.
+    An answer that pushes back ("I already covered that") is taken as the candidate's last word here."""
     if fell_into_trap and not challenged and follow_ups < limit:
         return "challenge"
-    if missed and follow_ups < limit:
+    if missed and follow_ups < limit and not pushback:
         return "follow-up"
     return "advance"
+
+
+def ack_tone(score: float | None, fell_into_trap: bool, followed: bool = False) -> Tone:
+    """How an answer is acknowledged when the interviewer moves on: praise only a strong answer with no trap;
+    a trap or a weak answer is acknowledged neutrally; following the candidate elsewhere is neutral too."""
+    if score is None or followed:
+        return "neutral"
+    if fell_into_trap:
+        return "trap"
+    return "strong" if score >= 3 else "partial" if score >= 1.5 else "weak"
+
+
+def topic_stage(gains: dict[str, float], current: str, order: Sequence[str], skipped: Iterable[str] = (),
+                assuming: bool = False, visited: Iterable[str] = ()) -> str | None:
+    """The stage a turn is mainly about when that is not the current one (the candidate has moved ahead, or
+    gone back to a stage that was skipped), or None: among the later stages and the `skipped` earlier ones, the
+    one with the largest share of the turn (`gains`: per stage, the share of the turn's sentences about it),
+    when that share is at least `FOLLOW_AT` and larger than the current stage's. Stages already `visited` are
+    not followed into again (no bouncing back and forth). A requirements turn that states assumptions
+    (`assuming`: "I'll assume 50M products, the goal is ...") stays in requirements."""
+    if assuming and current == order[0]:
+        return None
+    others = [s for s in order if s in set(skipped) and order.index(s) < order.index(current)]
+    others += [s for s in order[order.index(current) + 1:] if s not in set(visited)]
+    if not others:
+        return None
+    best = max(others, key=lambda s: (gains.get(s, 0.0), -order.index(s)))
+    if gains.get(best, 0.0) >= FOLLOW_AT and gains.get(best, 0.0) > gains.get(current, 0.0):
+        return best
+    return None
+
+
+def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int],
+               share: float, answered: dict[int, float] | None = None) -> int | None:
+    """The first question to ask on entering `stage`: its opener, unless the candidate already covered a good
+    part of it (then the deep-dive question whose points they have said least about, `answered`: per slot, the
+    share of its points already said, so the interviewer never asks again for what was given)."""
+    slots = [j for j, s in enumerate(slot_stages) if s == stage and j not in closed]
+    if not slots:
+        return None
+    if share >= OPENER_SKIP_AT:
+        deeper = [j for j in slots if not openers[j]]
+        return min(deeper, key=lambda j: (answered or {}).get(j, 0.0)) if deeper else None
+    return slots[0]
+
+
+def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int], done: set[str],
+              visited: set[str], shares: dict[str, float], order: Sequence[str],
+              answered: dict[int, float] | None = None) -> tuple[int | None, bool]:
+    """The next question after slot `index`, and whether it goes back to a stage the candidate skipped:
+    another question of the same stage while it is not done (one deep dive is enough once half of it is
+    covered); else the earliest earlier stage never visited and not done (come back to it explicitly); else
+    the next stage in order that is not done (entered at `entry_slot`, with `answered`)."""
+    stage = slot_stages[index]
+    asked_deeper = any(slot_stages[j] == stage and not openers[j] for j in closed | {index})
+    if stage not in done and not (asked_deeper and shares.get(stage, 0.0) >= ENOUGH_AT):
+        same = [j for j in range(index + 1, len(slot_stages)) if slot_stages[j] == stage and j not in closed]
+        if same:
+            return same[0], False
+    position = order.index(stage)
+    for earlier in order[:position]:
+        if earlier not in done and earlier not in visited:
+            j = entry_slot(earlier, slot_stages, openers, closed, shares.get(earlier, 0.0), answered)
+            if j is not None:
+                return j, True
+    for later in order[position + 1:]:
+        if later in done:
+            continue
+        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered)
+        if j is not None and j > index:
+            return j, False
+    return None, False
+
+
+_CLOSING = re.compile(r"(that'?s (all|it|everything|my design|the design|what i have)|i think (we'?re|i'?m) done|"
+                      r"(we|i) can (wrap|stop|end)|let'?s (wrap|stop|end)|i'?m done|wrap (it )?up|"
+                      r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|vielen dank|obrigad[oa]|"
+                      r"\bdone( then| for (now|today))?)\W*$", re.I)
+_CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|vielen dank|das war'?s|"
+                            r"obrigad[oa]|that'?s all)\b", re.I)
+LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once this many stages were visited
+
+
+def signs_off_at_end(text: str) -> bool:
+    """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
+    its last sentence closes, or is a short thanks."""
+    tail = re.split(r"(?<=[.!?])\s+", text.strip())[-1]
+    if tail.rstrip().endswith("?"):
+        return False
+    return bool(_CLOSING.search(tail)) or (len(tail.split()) <= 8 and bool(_CLOSING_SHORT.search(tail)))
+
+
+def ends_with_answer(wraps_up: bool, signed_off: bool, visited: int, short: bool = False) -> bool:
+    """Whether an answer that wraps up ends the interview: when the candidate said goodbye (a sign-off act, or a
+    `short` turn that is mostly the wrap-up: "Bas, mera design itna hi hai. Thank you!"), or the interview is
+    far enough along (`LATE_STAGES` visited); a whole design given up front and closed with "that's it" is
+    discussed, not ended."""
+    return wraps_up and (signed_off or short or visited >= LATE_STAGES)
+
+
+_GO_TO = re.compile(r"\b(?:let'?s|can we|could we|i'?d like to|i want to|shall we|may i|i'?ll)\s+(?:first\s+)?"
+                    r"(?:talk about|start with|go to|move on to|move to|jump to|discuss|skip to|cover|begin with|do)\s+"
+                    r"(?:the\s+)?(\w+(?:\s\w+)?)|\b(\w+) first\b", re.I)
+_STAGE_OF_WORD = (("clarify", r"requirement|clarif|question"), ("framing", r"fram|problem"), ("data", r"data|label"),
+                  ("modeling", r"model|feature|architect"), ("serving", r"serv|deploy|production|infra|latency"),
+                  ("monitoring", r"monitor|evaluat|metric|iterat"))
+
+
+def asked_stage(text: str) -> str | None:
+    """The stage a candidate asks to go to ("I'd like to start with the model", "can we move on to serving?",
+    "data first"), if any."""
+    for match in _GO_TO.finditer(text):
+        words = match.group(1) or match.group(2) or ""
+        for stage, pattern in _STAGE_OF_WORD:
+            if re.match(pattern, words, re.I):
+                return stage
+    return None
+
+
+SmallTalk = Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"]
+_SMALL_TALK = (
+    ("nervous", r"nervous|anxious|stress|first (time|mock|interview)|bit scared|intimidat"),
+    ("late", r"\blate\b|link (wasn'?t|did not|didn'?t) work|connection|trouble joining"),
+    ("how-are-you", r"how are you|how'?s (your|it going)|how is your|how have you been|how you doing"),
+    ("ready", r"let'?s (do it|go|start|begin|get started)|i'?m ready|ready when|shall we (start|begin)"),
+    ("greeting", r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b"),
+    ("thanks", r"\bthank(s| you)\b"),
+    ("apology", r"\bsorry\b|excuse|noise|dog|kids|background"),
+)
+
+
+def small_talk_kind(text: str) -> SmallTalk:
+    """What a small-talk turn mostly does, so the reply meets it in kind (reassure a nervous candidate, answer
+    "how are you?", start when they are ready)."""
+    for kind, pattern in _SMALL_TALK:
+        if re.search(pattern, text, re.I):
+            return kind
+    return "other"
+
+
+LanguageMove = Literal["ask", "proceed"]
+
+
+def language_move(asked_before: bool) -> LanguageMove:
+    """Another language: ask once to continue in English; after that, take every turn for what it does (never
+    insist again)."""
+    return "proceed" if asked_before else "ask"
+
+
+def rephrase(question: str) -> str:
+    """A question said another way, for a candidate who asks to hear it again: what it asks first, the scenario
+    detail before it after ("In short, ...? For context: ..."); a question with no detail stays as it is."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    context = [s for s in sentences if s not in asking]
+    if not asking or not context:
+        return question.strip()
+    core = " ".join(asking)
+    core = core[0].lower() + core[1:] if core[1:2].islower() and core.split()[0] != "I" else core
+    return f"In short, {core} For context: {' '.join(context)}"
+
+
+# Clarifying questions: each part is matched to the scenario fact it asks about, by meaning (the embedding)
+# and by the fact's own topic words, which catch short or paraphrased parts ("the traffic", "catalog size").
+# A few words of other languages candidates write in map to the English topic words.
+LEXICAL_BONUS = 0.12  # per shared topic word (at most two)
+_SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento": "events", "compra": "purchases",
+             "histor": "history", "ingres": "revenue", "objeti": "objective", "presup": "budget", "petici": "traffic",
+             "trafic": "traffic", "idioma": "languages", "mercad": "markets", "catalo": "catalogue",
+             "dau": "users", "mau": "users", "qps": "traffic", "rps": "traffic", "reques": "traffic",
+             "goal": "objective", "metric": "objective", "succes": "objective", "budget": "latency",
+             "kitne": "users", "daily": "users", "active": "users", "volume": "traffic", "peak": "traffic"}
+
+
+def topic_words(text: str) -> set[str]:
+    """A text's content words (cut to six letters), with other-language words and near-synonyms mapped."""
+    got = content_words(text)
+    return got | {_SYNONYMS[k][:6] for w in got for k in (w, w[:3]) if k in _SYNONYMS}
+
+
+def fact_scores(similarities: Sequence[float], overlaps: Sequence[int]) -> list[float]:
+    """Per fact, how well a question part matches it: the embedding similarity plus a bonus per shared topic
+    word (at most two)."""
+    return [s + LEXICAL_BONUS * min(o, 2) for s, o in zip(similarities, overlaps, strict=True)]
+
+
+def pick_facts(scores: Sequence[Sequence[float]], threshold: float) -> list[int | None]:
+    """Per question part, the index of the fact it asks about (its best score, if at least `threshold`),
+    else None (no fact: the candidate is asked to state an assumption for that part)."""
+    picked: list[int | None] = []
+    for row in scores:
+        best = max(range(len(row)), key=lambda i: row[i]) if row else None
+        picked.append(best if best is not None and row[best] >= threshold else None)
+    return picked

@@ -1,22 +1,64 @@
 """How the agent answers the conversational moves of a candidate (a part of `Interview`, kept apart by
-size): a request to repeat, a question about what the question means, a pause, a question about time or
-progress, "what would you do?", pushback, "I don't know", small talk, an off-topic turn and a turn in
-another language. None of these is graded or followed by a probe; each keeps the question in play."""
+size): a clarifying question (every part, from the scenario's facts), a request to repeat, a question about
+what the question means, a pause, a question about time or progress, "what would you do?", pushback, "I
+don't know", small talk, an off-topic turn and a turn in another language. None of these is graded or
+followed by a probe; each keeps the question in play."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..models import STAGES, Turn
+import re
+
+from ..models import STAGES, Stage, Turn
+from ..text import shorten
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import kind_for, stage_named
+from .acts import kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
+from .policy import language_move, rephrase, small_talk_kind
+
+# "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
+_ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
+                          r"si no te molesta|theek hai|is that ok|ok with you|portugu[eê]s|posso|auf deutsch|"
+                          r"en fran[cç]ais)\b", re.I)
+
+
+ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
+
+
+def _lower_first(text: str) -> str:
+    """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 class ConversationalReplies:
     """The conversational handlers of `Interview` (see agent.py for the state and helpers they use)."""
+
+    def _clarification(self, text: str, meta: dict, marked: bool = False) -> str | None:
+        """The answer to every part of a clarifying question: each part's fact, or a request to assume (the part
+        named in the candidate's words when other parts had a fact)."""
+        t = templates()
+        if self.scenario is None:
+            return t.clarification_no_facts
+        parts = question_parts(text, marked=marked)
+        if not parts:
+            return None
+        matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
+        facts = list({f.id: f for f, _ in matched if f is not None}.values())
+        unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3
+                     and not marked]  # inside an answer, only what has a fact is answered
+        meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(s for _, s in matched), 3),
+                     "facts": [f.id for f in facts] if len(facts) > 1 else None})
+        if not facts:
+            return self._unsaid([render(option) for option in t.clarification_assume])
+        said = self._said_text()
+        message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) if f.answer.strip() not in said
+                           else render(t.replies.fact_again, answer=_lower_first(f.answer.strip())) for f in facts)
+        if len(unmatched) == 1:
+            return f"{message} {render(t.replies.clarification_part_assume, part=shorten(unmatched[0].strip(' ?.'), 80))}"
+        return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
 
     def _question_in_play(self) -> str:
         """The question the candidate is answering: the last one asked (a follow-up included)."""
@@ -32,9 +74,16 @@ class ConversationalReplies:
                                  meta=meta))
 
     def _on_repeat_request(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """Say the question again in other words (the problem too, at the start); a second time, as it was."""
         yield self._record_move(text, slot, "repeat-request", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(templates().replies.repeat, question=question), allowed=[question])
+        asked = sum(t.role == "candidate" and t.kind == "repeat-request" and t.item_id == slot.id
+                    for t in self.turns)
+        said = rephrase(question) if asked <= 1 else question
+        if slot.is_stage and slot.stage == Stage.clarify and self.scenario is not None:  # the problem itself
+            said = question = f"{self.scenario.prompt.strip()} {question}"
+        message = self._unsaid([render(o, question=said) for o in templates().replies.repeat])
+        yield from self._say("reply", message, allowed=[question, said])
 
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "meaning-question", meta)
@@ -50,7 +99,7 @@ class ConversationalReplies:
 
     def _on_pause(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "thinking-pause", meta)
-        yield from self._say("reply", templates().replies.pause)
+        yield from self._say("reply", self._unsaid(templates().replies.pause))
 
     def _on_progress(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "progress-question", meta)
@@ -71,13 +120,13 @@ class ConversationalReplies:
     def _on_own_approach(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "what-would-you-do", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(self.rng.choice(templates().replies.own_approach), question=question),
-                             allowed=[question])
+        options = [render(o, question=question) for o in templates().replies.own_approach]
+        yield from self._say("reply", self._unsaid(options), allowed=[question])
 
     def _on_pushback(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "pushback", meta)
         ss = self.state.at(self.state.slot)
-        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.pushback)
+        yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.pushback, leave=True)
 
     def _on_dont_know(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "dont-know", meta)
@@ -90,9 +139,17 @@ class ConversationalReplies:
             yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.dont_know_no_hint)
 
     def _on_small_talk(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """Meet small talk in kind (reassure nerves, answer "how are you?"), then the question, unless the last
+        message was already a reply that restated it."""
         yield self._record_move(text, slot, "small-talk", meta)
         question = self._question_in_play()
-        yield from self._say("reply", render(templates().replies.small_talk, question=question), allowed=[question])
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
+        restated = last is not None and last.kind == "reply"
+        options = templates().replies.small_talk[small_talk_kind(text)]
+        message = render(self._unsaid([render(o, question="" if restated else question) for o in options]))
+        if restated and message.endswith(":"):
+            message = message.rstrip(" :") + "."
+        yield from self._say("reply", message, allowed=[question])
 
     def _on_off_topic(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "off-topic", meta)
@@ -100,22 +157,27 @@ class ConversationalReplies:
         yield from self._say("reply", render(templates().replies.off_topic, question=question), allowed=[question])
 
     def _on_other_language(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
-        """Ask once to continue in English; after that, take the turn for what else it does."""
+        """Raise the language once (accept a candidate who asks to mix languages); after that, take every turn
+        for what it does, content as an answer (`policy.language_move`)."""
         asked = any(t.role == "candidate" and t.kind == "other-language" for t in self.turns)
         acts = [a for a in (meta.get("acts") or []) if a != "other-language"]
-        if asked and acts:
-            kind = kind_for(acts, text)
-            handler = self._handler(kind)
+        if language_move(asked) == "proceed":
+            kind = kind_for(acts or ["answer"], text)
+            handler = self._handler("answer" if kind == "small-talk" and len(text.split()) >= 6 else kind)
             yield from handler(text, slot, meta)
             return
         yield self._record_move(text, slot, "other-language", meta)
-        message = templates().replies.other_language
-        if "clarifying-question" in acts and self.scenario is not None:
-            message = f"{self._clarification(text, meta)} {message}"
+        r = templates().replies
+        mixing = bool(_ASKS_TO_MIX.search(text))
+        message = r.other_language_mixed if mixing else r.other_language
+        if "clarifying-question" in acts and self.scenario is not None and not mixing:
+            answer = self._clarification(text, meta)
+            if meta.get("fact"):  # a fact it asks for is answered; no assumption request for a language question
+                message = f"{answer} {message}"
         yield from self._say("reply", message)
 
     def _hints(self, slot: Slot) -> list[str]:
         hints = list(self.target(slot).hints)
-        if not hints and slot.is_stage:
+        if not hints and (slot.is_stage or self.scenario is not None):  # a deep dive falls back to its stage's
             hints = list(templates().hint_generic[slot.stage])
         return hints
