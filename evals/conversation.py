@@ -75,11 +75,14 @@ def judged(judgments: list[dict]) -> dict:
     return {"n": n, **{v: round(counts[v] / n, 4) if n else None for v in VERDICTS}}
 
 
-def markdown(runs: list[dict], results: dict[str, dict], judgments: list[dict] | None) -> str:
+def markdown(runs: list[dict], results: dict[str, dict], judgments: list[dict] | None, scripts: Path = SCRIPTS) -> str:
     names = list(next(iter(results.values())).keys()) if results else []
+    where = scripts.resolve().relative_to(HERE.parent.resolve()) if scripts.resolve().is_relative_to(HERE.parent.resolve()) \
+        else scripts
+    scenarios = len({r.get("scenario") for r in runs})
     lines = ["# Conversation eval (blind scripts)", "",
-             "Command: `python -m evals conversation`; scripts: `evals/data/blind/scripts/` "
-             f"({len(runs)} candidates written blind, all 10 scenarios).", ""]
+             f"Command: `python -m evals conversation --scripts {where}`; scripts: `{where}/` "
+             f"({len(runs)} candidates written blind, {scenarios} scenarios).", ""]
     if judgments:
         j = judged(judgments)
         lines += ["## Judged by a reader who wrote neither the code nor the scripts", "",
@@ -117,7 +120,7 @@ def main(scripts: Path = SCRIPTS, out: Path = OUT, judgments: Path | None = None
     rows = None
     if judgments is not None:
         rows = [json.loads(line) for line in judgments.read_text(encoding="utf-8").splitlines() if line.strip()]
-    report = markdown(runs, results, rows)
+    report = markdown(runs, results, rows, scripts)
     (out / "report.md").write_text(report, encoding="utf-8")
     print(report)
     return 0
