@@ -132,6 +132,7 @@ class Measure:
     units: list[str]
     point_features: np.ndarray | None = None  # key points x POINT_FEATURES
     evidence_sims: np.ndarray | None = None  # per key point: the quoted unit's own similarity to the point
+    unit_sims: np.ndarray | None = None  # units x key points: each unit's similarity to each point
 
     def trap_probability(self, scorer: dict) -> float:
         """How likely the answer commits the trap: a small logistic model on answer-level trap features."""
@@ -178,6 +179,7 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
     answer_words = content_words(text)
     measure = Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
     measure.evidence_sims = sims[best, np.arange(len(t.key_points))]
+    measure.unit_sims = sims
     trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
     trap_proj = 0.0
     if vec.trap is not None:
@@ -250,20 +252,6 @@ def term_list(unit: str) -> bool:
     """A bare list of terms: five or more comma-separated parts, all but one of three words or fewer."""
     parts = [p for p in re.split(r"[,;/]", unit) if p.strip()]
     return len(parts) >= 5 and sum(len(p.split()) <= 3 for p in parts) >= len(parts) - 1
-
-
-_CONTRAST = re.compile(r"\b(instead|rather|but|only|just|alone|unless|until|enough|sufficient|without)\b", re.I)
-
-
-def plainly_negates(unit: str, point: str) -> bool:
-    """A stricter `negates_point`: "not" / "never" / "n't" followed closely by two of the point's own words,
-    with no contrast in the unit ("not X but Y", "X alone is not enough" can still make the point)."""
-    if _negated(point) or _CONTRAST.search(unit):
-        return False
-    wanted = content_words(point)
-    tokens = re.findall(r"[a-z0-9']+", unit.lower())
-    return any(re.search(r"^(not|never)$|n't$", tok) and
-               sum(w[:6] in wanted for w in tokens[i + 1:i + 8] if len(w) > 2) >= 2 for i, tok in enumerate(tokens))
 
 
 def list_share(text: str) -> float:
