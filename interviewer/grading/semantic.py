@@ -21,7 +21,7 @@ from .guard import clean_answer
 from .rules import INJECTION_WARNING, band, coverage_of, empty_grade, is_gradable, verdict_score
 from .scorer import load_scorer, model_for, predict
 from .target import GradingTarget, Target, as_target
-from .verdicts import LABELS, decide, point_probabilities
+from .verdicts import LABELS, decide, expected_credit, point_probabilities
 
 BACKEND = "semantic"
 # A quote supports its key point only when the quoted sentence itself is this similar to the point (not
@@ -79,6 +79,32 @@ def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[K
     return verdicts, probs, denied
 
 
+_UP = {"missing": "partial", "partial": "covered"}
+_DOWN = {"covered": "partial", "partial": "missing"}
+
+
+def _agree(verdicts: list[KeyPointVerdict], probs: np.ndarray | None, t: GradingTarget, score: float, clean,
+           m: Measure) -> list[KeyPointVerdict]:
+    """A bare reference's verdicts moved one step at a time until they add up to within one band of its
+    fitted score: upward the sentence with the most expected credit (or similarity) first, downward the
+    least. The verdicts stay the closest reading of the evidence that agrees with the number."""
+    credit = expected_credit(probs) if probs is not None else np.asarray(m.point_sims, dtype=float)
+    verdicts = list(verdicts)
+    for _ in range(2 * len(verdicts)):
+        gap = round(score) - verdict_score(verdicts, t)
+        if abs(gap) <= 1:
+            break
+        step = _UP if gap > 0 else _DOWN
+        movable = [j for j, v in enumerate(verdicts) if v.verdict in step]
+        j = max(movable, key=lambda i: credit[i]) if gap > 0 else min(movable, key=lambda i: credit[i])
+        verdict = step[verdicts[j].verdict]
+        supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
+        quote = m.point_evidence[j] if verdict != "missing" and supported and m.point_evidence[j] in clean.original \
+            else ""
+        verdicts[j] = verdicts[j].model_copy(update={"verdict": verdict, "evidence": quote})
+    return verdicts
+
+
 def _review(t: GradingTarget, verdicts: list[KeyPointVerdict], probs: np.ndarray | None, trap_p: float | None,
             scorer: dict, denied: list[str]) -> str:
     """Why the grade should be looked at by a person, or "" when the evidence is clear."""
@@ -118,10 +144,9 @@ def grade_measured(t: GradingTarget, clean, m: Measure, scorer: dict) -> Grade:
     score = verdict_score(verdicts, t, fell_into_trap=bool(fell), injected=clean.injection)
     if not t.rubric and not clean.injection:
         # A bare reference (no written key points: its sentences stand in for them) keeps the fitted score
-        # model for the number, held within one band of what its verdicts give.
-        predicted = predict(m.features, model_for(t, scorer)) * 4.0
-        spread = scorer.get("reference_spread", 1.0)
-        score = round(float(np.clip(predicted, max(0.0, score - spread), min(4.0, score + spread))), 2)
+        # model for the number; its sentences' verdicts are then moved, likeliest first, to within one band.
+        score = round(predict(m.features, model_for(t, scorer)) * 4.0, 2)
+        verdicts = _agree(verdicts, probs, t, score, clean, m)
     if clean.injection:
         warnings.append(INJECTION_WARNING)
     reason = "" if clean.injection or no_evidence else _review(t, verdicts, probs, trap_p, scorer, denied)
