@@ -92,7 +92,7 @@ def selfplay(scenarios: str = typer.Option("video-recommendation,fraud-detection
 
 @app.command()
 def fit(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "semantic_scorer.json", help="Scorer file."),
-        version: str = typer.Option("4", help="Version written into the scorer file."),
+        version: str = typer.Option("5", help="Version written into the scorer file."),
         cv_only: bool = typer.Option(False, "--cv-only", help="Print the cross-validated figures and stop.")) -> None:
     """Refit the offline grader's scorer on the development sets."""
     from evals import fit_scorer as suite

@@ -29,11 +29,14 @@ DEV = HERE / "data" / "mlsd-dev.jsonl"
 OUT = HERE / "reports" / "grading-heldout"
 LABELS = ("missing", "partial", "covered")
 POINT_C = 0.3
-CUTS = (0.3, 0.6)  # expected credit from which a point is partial, covered (from a 6-point grid; see GRADING.md)
+CUTS = (0.3, 0.55)  # expected credit from which a point is partial, covered (held-out grids; see GRADING.md)
 WRITERS = ("writer:C", "writer:D")
 # What the verdict model sees: every per-point measure that padding (praise, filler, irrelevant text) cannot
-# move upward; the answer's length, mean similarity and list-likeness were tried and let padding raise a verdict.
-VERDICT_FEATURES = [f for f in POINT_FEATURES if f not in ("length", "answer_kp_mean", "list_like", "second")]
+# move upward; the answer's length, mean similarity and list-likeness were tried and let padding raise a verdict,
+# and so did the whole answer's similarity and the anchored one (both fitted with a negative weight next to the
+# best unit's: padding dilutes the whole answer, and the verdict rose).
+VERDICT_FEATURES = [f for f in POINT_FEATURES
+                    if f not in ("length", "answer_kp_mean", "list_like", "second", "whole", "anchored")]
 
 
 def implied_verdicts(row, t) -> dict[str, str]:

@@ -20,13 +20,16 @@ from ..text import STOPWORDS, content_words, split_sentences
 from .guard import clean_answer
 from .rules import is_gradable
 from .scorer import load_scorer, probability
-from .target import GradingTarget, Target, as_target, distinct_words, target_texts
+from .negation import negates
+from .target import GradingTarget, Target, as_target, distinct_words, target_texts, trap_statements
 from .verdicts import expected_credit, point_probabilities
 
 FEATURES = ["coverage", "covered_frac", "kp_mean", "kp_min", "ref_sim", "ref_unit", "lexical", "lexical_precision",
             "lex_novel", "ans_novel", "question_sim", "focus", "off_target", "length", "stop_ratio", "list_like",
             "negated_credit", "trap_sim", "trap_margin", "trap_whole", "trap_whole_margin", "trap_top2", "trap_frac",
-            "trap_lex", "trap_proj", "retracted", "vcov", "fell"]
+            "trap_lex", "trap_proj", "retracted", "trap_affirmed", "trap_denied", "vcov", "fell"]
+# A sentence this like the trap that denies it ("never a random k-fold") is evidence against the trap.
+TRAP_DENIED_AT = 0.40
 # Below this best similarity to every written key point an answer has nothing relevant in it. On the
 # development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
 # gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
@@ -132,6 +135,8 @@ class Measure:
     units: list[str]
     point_features: np.ndarray | None = None  # key points x POINT_FEATURES
     evidence_sims: np.ndarray | None = None  # per key point: the quoted unit's own similarity to the point
+    unit_sims: np.ndarray | None = None  # units x key points: each unit's similarity to each point
+    trap_denials: np.ndarray | None = None  # per unit: it denies a trap statement (`negation.negates`)
 
     def trap_probability(self, scorer: dict) -> float:
         """How likely the answer commits the trap: a small logistic model on answer-level trap features."""
@@ -146,7 +151,10 @@ class Measure:
 
     def trap_evidence(self) -> str:
         """The sentence most like the trap among those the candidate did not take back."""
-        return self.units[int(np.argmax(self.margins))] if len(self.margins) else ""
+        if not len(self.margins):
+            return ""
+        denied = self.trap_denials if self.trap_denials is not None else np.zeros(len(self.margins), dtype=bool)
+        return self.units[int(np.argmax(np.where(denied, self.margins - 2.0, self.margins)))]
 
 
 def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None = None) -> Measure:
@@ -172,12 +180,17 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
     words = text.split()
     n_words = max(1, len(words))
     trap_sims = margins = np.zeros(len(units))
+    denials = np.zeros(len(units), dtype=bool)
     if vec.trap is not None:
         trap_sims = np.where(kept, (unit_vecs @ vec.trap.T).max(axis=1), 0.0)
+        statements = trap_statements(t.trap)
+        denials = np.array([any(negates(u, st) for st in statements) for u in units], dtype=bool)
         margins = np.where(kept, trap_sims - to_correct, -1.0)
     answer_words = content_words(text)
     measure = Measure({}, point_sims, [units[i] for i in best], trap_sims, margins, units)
     measure.evidence_sims = sims[best, np.arange(len(t.key_points))]
+    measure.unit_sims = sims
+    measure.trap_denials = denials
     trap_whole = float((whole @ vec.trap.T).max()) if vec.trap is not None else 0.0
     trap_proj = 0.0
     if vec.trap is not None:
@@ -213,6 +226,9 @@ def features_for(t: GradingTarget, text: str, scorer: dict, answer: tuple | None
         "trap_proj": trap_proj,
         "trap_top2": float(np.sort(trap_sims)[-2:].mean()) if vec.trap is not None else 0.0,
         "trap_frac": float(np.mean(margins > 0)) if vec.trap is not None else 0.0,
+        # the trap similarity of the sentences that do not deny the trap, and whether one that does is near it
+        "trap_affirmed": float(np.where(denials, 0.0, trap_sims).max()) if vec.trap is not None else 0.0,
+        "trap_denied": float((denials & (trap_sims >= TRAP_DENIED_AT)).any()),
         "retracted": float(sp.retracted.any()),
     }
     measure.point_features = _point_features(t, vec, sims, live, whole, units, best, answer_words, sp.retracted,
@@ -250,20 +266,6 @@ def term_list(unit: str) -> bool:
     """A bare list of terms: five or more comma-separated parts, all but one of three words or fewer."""
     parts = [p for p in re.split(r"[,;/]", unit) if p.strip()]
     return len(parts) >= 5 and sum(len(p.split()) <= 3 for p in parts) >= len(parts) - 1
-
-
-_CONTRAST = re.compile(r"\b(instead|rather|but|only|just|alone|unless|until|enough|sufficient|without)\b", re.I)
-
-
-def plainly_negates(unit: str, point: str) -> bool:
-    """A stricter `negates_point`: "not" / "never" / "n't" followed closely by two of the point's own words,
-    with no contrast in the unit ("not X but Y", "X alone is not enough" can still make the point)."""
-    if _negated(point) or _CONTRAST.search(unit):
-        return False
-    wanted = content_words(point)
-    tokens = re.findall(r"[a-z0-9']+", unit.lower())
-    return any(re.search(r"^(not|never)$|n't$", tok) and
-               sum(w[:6] in wanted for w in tokens[i + 1:i + 8] if len(w) > 2) >= 2 for i, tok in enumerate(tokens))
 
 
 def list_share(text: str) -> float:

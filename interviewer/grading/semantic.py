@@ -13,14 +13,15 @@ import numpy as np
 
 from ..config import Settings, get_settings
 from ..models import Feedback, Grade, KeyPointVerdict
-from .features import (NO_EVIDENCE_AT, POINT_FEATURES, Measure, embed_answers, features_for, list_share, plainly_negates,
-                       prefetch, term_list)
+from .features import (NO_EVIDENCE_AT, POINT_FEATURES, Measure, embed_answers, features_for, list_share, prefetch,
+                       term_list)
+from .negation import negates
 from .feedback import finish
 from .guard import clean_answer
 from .rules import INJECTION_WARNING, band, coverage_of, empty_grade, is_gradable, verdict_score
 from .scorer import load_scorer, model_for, predict
 from .target import GradingTarget, Target, as_target
-from .verdicts import LABELS, decide, point_probabilities
+from .verdicts import LABELS, decide, expected_credit, point_probabilities
 
 BACKEND = "semantic"
 # A quote supports its key point only when the quoted sentence itself is this similar to the point (not
@@ -33,10 +34,24 @@ REVIEW_TRAP_BAND = 0.05  # a trap probability this close to the threshold
 TRAP_EVIDENCE_AT = 0.30
 # The scale gives a bare list of terms 0: in an answer that is mostly term lists, a list earns no point.
 TERM_LIST_SHARE = 0.5
-NEGATED_NOTE = "its best sentence negates it"
+NEGATED_NOTE = "every sentence that says it negates it"
 
 
-def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[KeyPointVerdict], np.ndarray | None]:
+def _affirming_unit(m: Measure, j: int, point: str) -> str | None:
+    """The unit most like key point j that says it without denying it (at least `EVIDENCE_AT` similar)."""
+    if m.unit_sims is None:
+        return None
+    for i in np.argsort(-m.unit_sims[:, j]):
+        if m.unit_sims[i, j] < EVIDENCE_AT:
+            return None
+        if not negates(m.units[i], point):
+            return m.units[i]
+    return None
+
+
+def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[KeyPointVerdict], np.ndarray | None,
+                                                                          list[str]]:
+    """The verdict per key point, its probabilities, and the points whose only sentences deny them."""
     model = scorer.get("verdict_model")
     if model is not None and m.point_features is not None:
         probs = point_probabilities(m.point_features, model, POINT_FEATURES)
@@ -46,21 +61,52 @@ def _verdicts(t: GradingTarget, clean, m: Measure, scorer: dict) -> tuple[list[K
         labels = ["covered" if s >= scorer["covered_at"] else "partial" if s >= scorer["partial_at"] else "missing"
                   for s in m.point_sims]
     listy = list_share(clean.text) >= TERM_LIST_SHARE
-    verdicts = []
+    verdicts, denied = [], []
     for j, (kp, sim, evidence) in enumerate(zip(t.key_points, m.point_sims, m.point_evidence, strict=True)):
+        supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
         if listy and term_list(evidence):
             labels[j] = "missing"
-        elif labels[j] == "covered" and plainly_negates(evidence, kp.text):
-            labels[j] = "partial"  # "I would not ..." before the point's own words: at most partial, and reviewed
-        supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
+        elif labels[j] != "missing" and negates(evidence, kp.text):
+            # the best sentence denies the point ("I would not ..."): another sentence must say it, or it is missing
+            evidence = _affirming_unit(m, j, kp.text) or ""
+            supported = bool(evidence)
+            if not evidence:
+                labels[j] = "missing"
+                denied.append(kp.text)
         quote = evidence if labels[j] != "missing" and supported and evidence in clean.original else ""
         verdicts.append(KeyPointVerdict(id=kp.id, text=kp.text, verdict=labels[j], similarity=round(float(sim), 3),
                                         evidence=quote))
-    return verdicts, probs
+    return verdicts, probs, denied
+
+
+_UP = {"missing": "partial", "partial": "covered"}
+_DOWN = {"covered": "partial", "partial": "missing"}
+
+
+def _agree(verdicts: list[KeyPointVerdict], probs: np.ndarray | None, t: GradingTarget, score: float, clean,
+           m: Measure) -> list[KeyPointVerdict]:
+    """A bare reference's verdicts moved one step at a time until they add up to within one band of its
+    fitted score: upward the sentence with the most expected credit (or similarity) first, downward the
+    least. The verdicts stay the closest reading of the evidence that agrees with the number."""
+    credit = expected_credit(probs) if probs is not None else np.asarray(m.point_sims, dtype=float)
+    verdicts = list(verdicts)
+    for _ in range(2 * len(verdicts)):
+        gap = round(score) - verdict_score(verdicts, t)
+        if abs(gap) <= 1:
+            break
+        step = _UP if gap > 0 else _DOWN
+        movable = [j for j, v in enumerate(verdicts) if v.verdict in step]
+        j = max(movable, key=lambda i: credit[i]) if gap > 0 else min(movable, key=lambda i: credit[i])
+        verdict = step[verdicts[j].verdict]
+        supported = m.evidence_sims is None or float(m.evidence_sims[j]) >= EVIDENCE_AT
+        quote = m.point_evidence[j] if verdict != "missing" and supported and m.point_evidence[j] in clean.original \
+            else ""
+        verdicts[j] = verdicts[j].model_copy(update={"verdict": verdict, "evidence": quote})
+    return verdicts
 
 
 def _review(t: GradingTarget, verdicts: list[KeyPointVerdict], probs: np.ndarray | None, trap_p: float | None,
-            scorer: dict) -> str:
+            scorer: dict, denied: list[str]) -> str:
     """Why the grade should be looked at by a person, or "" when the evidence is clear."""
     reasons = []
     if probs is not None:
@@ -77,15 +123,14 @@ def _review(t: GradingTarget, verdicts: list[KeyPointVerdict], probs: np.ndarray
         reasons.append(f"the trap verdict is borderline (p = {trap_p:.2f})")
     if any(v.verdict == "covered" and not v.evidence for v in verdicts):
         reasons.append("a point judged covered has no sentence that says it on its own")
-    negated = [v for v in verdicts if v.verdict == "partial" and v.evidence and plainly_negates(v.evidence, v.text)]
-    if negated:
-        reasons.append(f"key point “{negated[0].text.strip()[:60]}”: {NEGATED_NOTE}")
+    if denied:
+        reasons.append(f"key point “{denied[0].strip()[:60]}”: {NEGATED_NOTE}")
     return "; ".join(reasons[:3])
 
 
 def grade_measured(t: GradingTarget, clean, m: Measure, scorer: dict) -> Grade:
     warnings = list(clean.warnings)
-    verdicts, probs = _verdicts(t, clean, m, scorer)
+    verdicts, probs, denied = _verdicts(t, clean, m, scorer)
     no_evidence = t.rubric and len(m.point_sims) and float(np.max(m.point_sims)) < NO_EVIDENCE_AT
     if no_evidence and not clean.injection:
         # Nothing in the answer relates to any written key point (gibberish, off-topic): the scale says 0.
@@ -99,13 +144,12 @@ def grade_measured(t: GradingTarget, clean, m: Measure, scorer: dict) -> Grade:
     score = verdict_score(verdicts, t, fell_into_trap=bool(fell), injected=clean.injection)
     if not t.rubric and not clean.injection:
         # A bare reference (no written key points: its sentences stand in for them) keeps the fitted score
-        # model for the number, held within one band of what its verdicts give.
-        predicted = predict(m.features, model_for(t, scorer)) * 4.0
-        spread = scorer.get("reference_spread", 1.0)
-        score = round(float(np.clip(predicted, max(0.0, score - spread), min(4.0, score + spread))), 2)
+        # model for the number; its sentences' verdicts are then moved, likeliest first, to within one band.
+        score = round(predict(m.features, model_for(t, scorer)) * 4.0, 2)
+        verdicts = _agree(verdicts, probs, t, score, clean, m)
     if clean.injection:
         warnings.append(INJECTION_WARNING)
-    reason = "" if clean.injection or no_evidence else _review(t, verdicts, probs, trap_p, scorer)
+    reason = "" if clean.injection or no_evidence else _review(t, verdicts, probs, trap_p, scorer, denied)
     return Grade(
         score=score, normalised=round(score / 4, 4), key_points=verdicts, fell_into_trap=fell,
         trap_evidence=trap_evidence if trap_evidence in clean.original else "", backend=BACKEND, warnings=warnings,
