@@ -335,9 +335,11 @@ def on_report(sid: str | None, request: gr.Request = None):
 
 
 def on_export(sid: str | None, request: gr.Request = None):
-    """The report and transcript as Markdown, JSON and PDF files under the state folder."""
+    """The report and transcript as Markdown, JSON and PDF files under the state folder, each export in a folder
+    of its own with an unguessable name: the files are served by path, so knowing a session id is not enough
+    to fetch another user's export."""
     iv = _open(sid, request)
-    folder = core.get_settings().home / "exports"
+    folder = core.get_settings().home / "exports" / secrets.token_urlsafe(16)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in ("md", "json", "pdf"):

@@ -152,7 +152,8 @@ def test_three_turn_interview_report_and_downloaded_transcript(app_url, tmp_path
     assert candidate[:2] == ["What is the peak QPS we need to handle?", answer]
     assert data["session"]["status"] == "ended"
     assert f"Overall: {data['report']['overall']:.1f}/4" in report_md
-    assert (home / "exports" / Path(md_path).name).is_file()  # kept under the settings home
+    kept = list((home / "exports").glob(f"*/{Path(md_path).name}"))  # kept under the settings home ...
+    assert len(kept) == 1 and len(kept[0].parent.name) >= 20  # ... in a folder no one can guess from the session id
 
     table, trend, weak, picked, drill = client.predict(True, api_name="/history")
     rows = {row[-1]: row for row in table["data"]}
