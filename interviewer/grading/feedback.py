@@ -26,6 +26,19 @@ def _passages_for(text: str, settings: Settings) -> tuple:
     return _passage_cache[key]
 
 
+_source_cache: OrderedDict[tuple[str, str, str, str], object] = OrderedDict()
+
+
+def _source_passage(origin: str, section: str, question: str, settings: Settings):
+    """A rubric source's passage, cached per index folder (a question closes with the same sources each time)."""
+    key = (origin, section, question, str(settings.index_dir))
+    if key not in _source_cache:
+        _source_cache[key] = section_passage(origin, section, question, settings)
+        if len(_source_cache) > 2048:
+            _source_cache.popitem(last=False)
+    return _source_cache[key]
+
+
 def citations(missed: list[KeyPoint], item: RubricItem | None, settings: Settings) -> list[Citation]:
     citations: list[Citation] = []
     seen = set()
@@ -42,7 +55,7 @@ def citations(missed: list[KeyPoint], item: RubricItem | None, settings: Setting
             if any(c.origin == source.origin and source.section in c.section for c in citations):
                 continue
             try:  # the rubric's own source, resolved to its passage (its title, section and words)
-                p = section_passage(source.origin, source.section, item.question, settings)
+                p = _source_passage(source.origin, source.section, item.question, settings)
             except IndexUnavailable:
                 p = None
             if p is not None:
