@@ -221,15 +221,21 @@ def on_speak(sid: str | None, enabled: bool, request: gr.Request = None):
 
 
 PAUSE_TO_SEND_S = 3.0  # with "send when I pause" ticked: this much quiet after speech sends the transcript
+LATE_CHUNK_S = 2.0  # a chunk this long after Stop starts a new recording; sooner, it was recorded before Stop
 
 
-def on_stream(live: core.LiveTranscript | None, chunk, send_on_pause: bool):
+def on_stream(live: core.LiveTranscript | None, chunk, send_on_pause: bool, shown: str):
     """A chunk of microphone audio while the candidate speaks: transcribed in pieces, shown as it grows; after a
-    pause (when asked) the transcript goes to the outbox as the candidate's turn."""
-    if chunk is None or (live is not None and live.finished):  # a chunk still in flight after Stop: done already
+    pause (when asked) the transcript goes to the outbox as the candidate's turn. A new recording adds to what
+    the box holds; audio recorded before Stop that arrives just after it is added to the same transcript."""
+    if chunk is None:
         return live, gr.skip(), gr.skip()
-    live = live or core.LiveTranscript()
     try:
+        if live is None or (live.finished and time.monotonic() - live.finished_at > LATE_CHUNK_S):
+            live = core.LiveTranscript(prefix=shown or "")
+        elif live.finished:
+            live.feed(chunk)
+            return live, live.finish(), gr.skip()
         live.feed(chunk)
         if send_on_pause and live.spoke and live.quiet_s >= PAUSE_TO_SEND_S:
             text = live.finish()
@@ -237,11 +243,6 @@ def on_stream(live: core.LiveTranscript | None, chunk, send_on_pause: bool):
     except core.VoiceError as error:
         gr.Warning(str(error))
     return live, live.text, gr.skip()
-
-
-def on_stream_start(shown: str):
-    """A recording starts: a new live transcript, after what the box already holds (a second recording adds)."""
-    return core.LiveTranscript(prefix=shown or "")
 
 
 def on_stream_end(live: core.LiveTranscript | None, shown: str):
@@ -606,11 +607,10 @@ def build() -> gr.Blocks:
         send_audio.click(on_transcribe, [upload, transcript], transcript, **private)
         after(send_audio_api.click(on_send_audio, [sid, upload], view, api_name="send_audio"))
         # One chunk at a time, in order: each chunk's handler reads the live transcript the last one left.
-        mic.stream(on_stream, [live, mic, send_on_pause], [live, transcript, spoken], stream_every=1.0, time_limit=600,
-                   concurrency_limit=1, **private)
+        mic.stream(on_stream, [live, mic, send_on_pause, transcript], [live, transcript, spoken], stream_every=1.0,
+                   time_limit=600, concurrency_limit=1, **private)
         after(spoken.change(take_message, [sid, spoken], [outbox, spoken], queue=False, show_progress="hidden",
                             **private).then(on_send, [sid, outbox], view, **private))
-        mic.start_recording(on_stream_start, transcript, live, queue=False, **private)
         mic.stop_recording(on_stream_end, [live, transcript], [live, transcript], **private)
         after(hint.click(on_hint, sid, view, api_name="hint"))
         after(skip.click(on_skip, sid, view, api_name="skip"))

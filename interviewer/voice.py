@@ -344,6 +344,7 @@ class LiveTranscript:
         self._pending = np.zeros(0, dtype=np.float32)
         self._pieces: list[str] = [prefix.strip()] if prefix.strip() else []  # e.g. what an earlier recording said
         self.finished = False
+        self.finished_at = 0.0  # time.monotonic() of the last finish
         self._jobs: list[Future] = []
         self.heard_s = 0.0  # seconds of audio taken in
         self.quiet_s = 0.0  # seconds of pause at the end of what came in so far
@@ -355,9 +356,10 @@ class LiveTranscript:
 
     def feed(self, chunk: tuple) -> str:
         """Take one chunk (at once); start a piece's transcription if enough audio is waiting. Returns the
-        running text."""
+        running text. A chunk after `finish` opens the transcript again (finish it once more)."""
         import numpy as np
 
+        self.finished = False
         audio = _decode(chunk)
         self.heard_s += audio.size / ASR_RATE
         if audio.size and float(np.sqrt(np.mean(audio ** 2))) < QUIET_RMS:
@@ -384,7 +386,7 @@ class LiveTranscript:
         if self._pending.size:
             self._submit(self._pending)
             self._pending = np.zeros(0, dtype=np.float32)
-        self.finished = True
+        self.finished, self.finished_at = True, time.monotonic()
         return self.wait()
 
     def _submit(self, audio) -> None:

@@ -154,3 +154,6 @@ def test_the_live_transcript_cuts_pieces_at_quiet_moments(monkeypatch):
     for _ in range(3):
         quiet.feed((rate, np.zeros(rate, dtype=np.int16)))
     assert not quiet.spoke and quiet.quiet_s == pytest.approx(3.0)  # a pause, and nothing said
+    quiet.finish()
+    late = live.feed((rate, tone))  # a chunk that arrives after Stop reopens the transcript
+    assert not live.finished and live.finish().startswith(late) and live.finished
