@@ -23,6 +23,8 @@ from interviewer import SessionStore
 
 from evals.support.appserver import running_app
 
+from .needs import need
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,10 +36,7 @@ CHAT_BOX = (300, 190, 960, 640)
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app, with one drill started through the API (which also loads the models)."""
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (run scripts/system-deps.sh)")
-        pytest.skip("chromium is not installed (run scripts/system-deps.sh)")
+    need(None if CHROMIUM else "chromium is not installed (run scripts/system-deps.sh)")
     from gradio_client import Client
 
     home = tmp_path_factory.mktemp("browser") / "home"

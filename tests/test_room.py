@@ -16,6 +16,8 @@ import pytest
 
 from evals.support.appserver import running_app
 
+from .needs import need
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -27,10 +29,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (run scripts/system-deps.sh)")
-        pytest.skip("chromium is not installed (run scripts/system-deps.sh)")
+    need(None if CHROMIUM else "chromium is not installed (run scripts/system-deps.sh)")
     home = tmp_path_factory.mktemp("room") / "home"
     with running_app(home) as url:
         yield url
