@@ -111,6 +111,14 @@ def conversation(scripts: Path = typer.Option(HERE / "data" / "blind" / "scripts
     raise typer.Exit(suite.main(scripts=scripts, out=out, judgments=judgments, rerun=rerun))
 
 
+@app.command()
+def facts(threshold: float | None = typer.Option(None, help="Fact match threshold (default: the settings').")) -> None:
+    """Clarifying questions matched to scenario facts, against a reader's labels (per writer)."""
+    from .facts import evaluate
+
+    typer.echo(json.dumps(evaluate(threshold=threshold), indent=1))
+
+
 @app.command("fit-acts")
 def fit_acts(out: Path = typer.Option(HERE.parent / "interviewer" / "data" / "acts_model.json", help="Model file."),
              report: Path = typer.Option(HERE / "reports" / "acts", help="Folder for the held-out report.")) -> None:

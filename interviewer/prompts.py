@@ -80,6 +80,10 @@ class Replies(_Spec):
     clarification_parts_assume: str
     clarification_part_assume: str
     fact_again: str
+    # A question inside an answer that asks the interviewer's view: a check-in on the answer (in the tone the
+    # answer's grade allows; a trap is challenged instead), or the interviewer's opinion (handed back).
+    check_in: dict[Literal["strong", "partial", "weak"], list[str]]
+    opinion: list[str] = Field(min_length=1)
 
 
 class InterviewerTemplates(_Spec):
@@ -93,6 +97,7 @@ class InterviewerTemplates(_Spec):
     transition_deeper: list[str] = Field(min_length=1)
     follow: list[str] = Field(min_length=1)
     revisit: list[str] = Field(min_length=1)
+    wrap_up: list[str] = Field(min_length=1)  # the last open question once every question is covered
     follow_up_generic: dict[str, list[str]]  # per stage value, plus "any"
     hint_generic: dict[Stage, list[str]]
     challenge: list[str] = Field(min_length=1)

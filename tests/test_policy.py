@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from interviewer import Interview
+from interviewer.interview.acts import asks_in
 from interviewer.interview.policy import (
     ack_tone,
     after_answer,
     asked_stage,
+    direct_question,
     ends_with_answer,
     entry_slot,
     fact_scores,
@@ -18,6 +20,7 @@ from interviewer.interview.policy import (
     rephrase,
     signs_off_at_end,
     small_talk_kind,
+    stage_header,
     topic_stage,
     topic_words,
 )
@@ -275,3 +278,85 @@ def test_a_wrap_up_in_other_languages_and_a_plain_done_are_heard():
     assert signs_off_at_end("Ich glaube, das war's. Vielen Dank!")
     assert signs_off_at_end("How much time is left? ok. done then.")
     assert not signs_off_at_end("I'm done with the data part, now the model.")
+
+
+def test_the_stage_a_candidate_announces_decides_where_they_are():
+    assert stage_header("Data. Sources: the documentation, past tickets and macros.") == "data"
+    assert stage_header("For the ML framing, this is multi-stage ranking.") == "framing"
+    assert stage_header("Let me state the goals then. - Primary: deflection.") == "clarify"
+    assert stage_header("Serving... search has to be fast.") == "serving"
+    assert stage_header("Offline evaluation: NDCG@10 on the judged set.") == "monitoring"
+    assert stage_header("Labels. Implicit feedback from the logs.") == "data"  # not "a/b"
+    assert stage_header("I'd use a two-tower model with sampled softmax.") is None  # content, no announcement
+    assert stage_header("Latency matters a lot for this product.") is None
+
+
+def test_a_question_asking_the_interviewers_view_is_told_apart_from_a_request_for_a_fact():
+    assert direct_question("Am I on the right track?") == "check-in"
+    assert direct_question("Is that enough or should I think of more?") == "check-in"
+    assert direct_question("Sorry, how long should the A/B test run?") == "opinion"
+    assert direct_question("Would a deeper network be worth it later?") == "opinion"
+    assert direct_question("What is the latency budget?") is None
+    assert direct_question("Do we have GPUs at serving?") is None
+    assert direct_question("I'd like to know the latency budget.") is None  # a statement is no question
+
+
+def test_requests_without_a_question_mark_are_asks():
+    bullets = ("Before designing anything I'd like to understand a few things:\n- who the users are\n"
+               "- the size and format of the documentation\n- the latency budget for an answer")
+    assert asks_in(bullets) == ["who the users are", "the size and format of the documentation",
+                                "the latency budget for an answer"]
+    assert asks_in("I'd also like the numbers behind 'overwhelmed': ticket volume per day.")
+    assert asks_in("I guess the first thing I'm thinking is what kind of rules, because nudity differs.") == \
+        ["I guess the first thing I'm thinking is what kind of rules"]
+    assert asks_in("I'd use gradient-boosted trees because they work well on tabular features.") == []
+    assert asks_in("Two-tower retrieval. Does that make sense?") == []  # a check-in asks nothing
+
+
+def test_what_the_candidate_already_said_is_never_asked_and_a_covered_stage_is_not_revisited():
+    # Slot 7 (a data deep dive) was already said: the next data question is slot 8.
+    assert next_slot(6, STAGES_OF, OPENERS, {6}, set(), set(ORDER[:3]), {"data": 0.1}, ORDER,
+                     answered={7: 0.8, 8: 0.1}) == (8, False)
+    # Both data deep dives said: on to modeling's opener.
+    assert next_slot(6, STAGES_OF, OPENERS, {6}, set(), set(ORDER[:3]), {"data": 0.1}, ORDER,
+                     answered={7: 0.8, 8: 0.7}) == (9, False)
+    # Framing was never asked about, but the candidate talked about it, or covered a part: no "come back" to it.
+    nxt, revisit = next_slot(7, STAGES_OF, OPENERS, {0, 7}, done={"data"}, visited={"clarify", "data"},
+                             shares={}, order=ORDER, talked={"framing"})
+    assert not revisit
+    nxt, revisit = next_slot(7, STAGES_OF, OPENERS, {0, 7}, done={"data"}, visited={"clarify", "data"},
+                             shares={"framing": 0.3}, order=ORDER)
+    assert not revisit
+
+
+def test_a_bulleted_list_of_requests_is_answered_part_by_part(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    facts = {f.id: f.answer.strip() for f in iv.scenario.facts}
+    out = iv.respond("Before I design anything, I'd like to understand a few things:\n- how many daily active users\n"
+                     "- how big the video catalogue is\n- what the business wants to optimise")
+    reply = out[-1]
+    assert reply.kind == "clarification"
+    assert sum(answer in reply.text for answer in facts.values()) >= 2  # several parts, each with its fact
+
+
+def test_a_check_in_inside_an_answer_is_answered_in_the_tone_of_its_grade(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader(score=0.5))
+    out = iv.respond("I'd predict whether the user clicks a video and sort the feed by that probability. "
+                     "Am I on the right track?")
+    weak = interviewer_templates().replies.check_in["weak"]
+    assert any(out[-1].text.startswith(option) for option in weak)
+    strong = interviewer_templates().replies.check_in["strong"]
+    assert not any(option in out[-1].text for option in strong)  # no praise for a weak answer
+
+
+def test_once_every_question_is_covered_one_open_question_comes_before_the_end(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    for _ in range(len(iv.slots) + 1):
+        out = iv.respond("skip")
+        if any(t.meta.get("wrap_up") for t in out):
+            break
+    last = [t for t in iv.turns if t.role == "interviewer"][-1]
+    assert last.meta.get("wrap_up") and not iv.finished  # the last open question, not the end
+    out = iv.respond("I'd invest in better cold-start handling for new uploads.")
+    assert iv.finished and out[-1].kind == "end"
+    assert "Thanks for walking me through your design" in out[-1].text

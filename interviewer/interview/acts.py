@@ -278,10 +278,24 @@ def classify(text: str) -> CandidateKind:
 _ASKING = re.compile(r"\?|^\W*((also|and) )?(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|"
                      r"where|why|any|whether)\b|\b(i'?d (like|want) to know|need to know|wondering|tell me|need the|"
                      r"want the|curious)\b", re.I)
+# "The first thing I'm thinking is what kind of rules": an ask inside a statement.
+_EMBEDDED = re.compile(r"\b(thinking|wondering|question is|first thing is|depends on|(need|want|like) to (understand|know|"
+                       r"check|confirm))\b.{0,40}\b(what|how|whether|which|who|if)\b", re.I)
+# Asks stated without a question mark: "I'd like to know the latency budget", "I'd also like the numbers behind
+# 'overwhelmed'", "Before designing I'd like to understand a few things:" (its bullets are the asks).
+_REQUEST = re.compile(r"\b(i'?d (also )?(like|want|love) (to (know|understand|ask|check|confirm|clarify|hear)|the|some|a sense)|"
+                      r"i (want|need) to (know|understand|ask|check|confirm|clarify)|need to know|wondering|curious|"
+                      r"can you tell me|could you tell me|tell me (about|more|what|how|whether)|"
+                      r"(a few|some|couple of|several|two|three|four|five) (things|questions|clarifying questions)|"
+                      r"(questions|things) (first|before)|pin down|clarify)\b", re.I)
 # A list of asks inside one sentence: "the catalog size, the traffic, and what the metric is".
 _LIST_SPLIT = re.compile(r",(?!\s*or\b)\s*(?:and|also|plus|aur|y)?\s*|;\s*|"
                          r"\s+(?:and|also|plus)\s+(?=(?:the|what|how|whether|if|is|are|do|does|any|which|who|when|where|"
                          r"why|roughly|about)\b)", re.I)
+
+
+_SUBORDINATE = re.compile(r"(once|when|if|because|since|so|as|after|before|while|unless|until|given|assuming|like|e\.g\.|"
+                          r"say|or (so|something))\b", re.I)
 
 
 def question_parts(text: str, marked: bool = False) -> list[str]:
@@ -290,19 +304,44 @@ def question_parts(text: str, marked: bool = False) -> list[str]:
     asks split into them; the whole turn when none asks. `marked`: only sentences with a question mark (the
     questions inside an answer)."""
     parts = []
-    for line in text.splitlines():
-        line = line.strip(" \t-*•")
+    listing = False  # inside the bulleted list a request introduced ("a few things I'd like to know:")
+    for raw in text.splitlines():
+        bullet = bool(re.match(r"\s*([-*•]|\d+[.)])\s+", raw))
+        line = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", raw).strip()
+        if not line:
+            continue
+        listing = listing and bullet
         for sentence in split_sentences(line):
             pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2] if sentence.count("?") > 1 \
                 else [sentence]
             for piece in pieces:
-                if not _ASKING.search(piece) or (marked and "?" not in piece):
+                if sentence.rstrip().endswith(":") and _REQUEST.search(sentence) and len(sentence.split()) <= 25:
+                    listing = True  # the lead-in: its list items are the asks, not the lead-in itself
                     continue
+                asks = "?" in piece or (listing and bullet) or _REQUEST.search(piece) or _EMBEDDED.search(piece) or \
+                    (not marked and _ASKING.search(piece))
+                if not asks:
+                    continue
+                if not ("?" in piece or (listing and bullet) or _REQUEST.search(piece) or _ASKING.match(piece)):
+                    parts.append(re.split(r",?\s+(?:because|since|as|so that|so)\s", piece)[0].strip())
+                    continue  # an ask inside a statement: up to its reason
                 head, colon, options = piece.partition(":")  # "the goal: watch time, retention, ...?" lists options
                 if colon and len(head.split()) <= 3:  # "Two things: X, Y" introduces the asks
                     head, colon = options, ""
-                items = [i.strip(" ?.") for i in _LIST_SPLIT.split(head) if len(i.split()) >= 2]
+                items: list[str] = []
+                for item in (i.strip(" ?.") for i in _LIST_SPLIT.split(head)):
+                    if items and _SUBORDINATE.match(item):  # "..., once that works": part of the ask before it
+                        items[-1] = f"{items[-1]}, {item}"
+                    elif len(item.split()) >= 2:
+                        items.append(item)
                 if items and colon:
                     items[-1] = f"{items[-1]}: {options.strip()}"
                 parts.extend(items if len(items) > 1 else [piece])
     return parts or ([] if marked else [text.strip()])
+
+
+def asks_in(text: str) -> list[str]:
+    """The requests for information in a turn, question mark or not (`question_parts`, marked): its questions,
+    "I'd like to know ..." sentences, the items of a list a request introduces, "I'm thinking what kind of ..."."""
+    return [p for p in question_parts(text, marked=True)
+            if not (_CHECK_IN.search(p.rstrip()) or _CHECK_IN.search(p.rstrip(" ?.")))]

@@ -46,6 +46,9 @@ from .policy import ack_tone, asked_stage, charge, signs_off_at_end, fact_scores
 from .state import replay
 
 
+# After the last open question, these moves are still answered (the interview goes on); any other turn ends it.
+_KEEP_TALKING = ("repeat-request", "meaning-question", "thinking-pause", "progress-question", "clarifying-question",
+                 "hint-request", "empty")
 OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
 
 
@@ -185,6 +188,11 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
             turn_kind = "end"  # "How much time is left? ok. done then."
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
+        if self._wrapping_up() and turn_kind not in _KEEP_TALKING:  # the reply to the last open question: the end
+            yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
+                                    item_id=slot.id, meta=meta | {"wrap_up": True}))
+            yield from self._finish(early=False, prefix=self._unsaid(list(templates().ack.neutral)))
+            return
         handler = self._handler(turn_kind)
         yield from handler(text, slot, meta)
 

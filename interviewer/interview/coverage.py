@@ -65,6 +65,41 @@ class CoverageMap:
         coverage[stage.value] = list(stage_covered)
         return coverage
 
+    def _probe_coverage(self, text: str) -> dict[str, dict[str, float]]:
+        """Per deep-dive question still open (by slot), the credit this turn gives each of its key points (1
+        covered, 0.5 partial), graded offline in one batch: what the candidate has already said there, wherever
+        in the interview they said it, so the interviewer never asks for it."""
+        open_slots = [j for j, slot in enumerate(self.slots) if not slot.is_stage
+                      and not self.state.at(j).closed and j != self.state.slot]
+        if not open_slots:
+            return {}
+        grades = self.coverage_grader.grade_many([self.target(self.slots[j]) for j in open_slots], [text] * len(open_slots))
+        credit = {"covered": 1.0, "partial": 0.25}  # a partial point is not enough to skip asking about it
+        return {str(j): {v.id: credit[v.verdict] for v in g.key_points if v.verdict in credit}
+                for j, g in zip(open_slots, grades, strict=True)}
+
+    def _probe_credit(self) -> dict[int, float]:
+        """Per deep-dive question, the share of its key points' weight the candidate has said so far (each point's
+        best credit over the turns, `_probe_points`)."""
+        shares = {}
+        for j, got in self._probe_points().items():
+            points = self.target(self.slots[j]).key_points
+            shares[j] = sum(kp.weight * got.get(kp.id, 0.0) for kp in points) / sum(kp.weight for kp in points)
+        return shares
+
+    def _probe_points(self) -> dict[int, dict[str, float]]:
+        """Per deep-dive question, each key point's best credit over the candidate's turns (`_probe_coverage`,
+        kept on each turn)."""
+        best: dict[int, dict[str, float]] = {}
+        for turn in self.turns:
+            if turn.role != "candidate" or not turn.meta.get("probes"):
+                continue
+            for j, points in turn.meta.get("probes").items():
+                got = best.setdefault(int(j), {})
+                for k, c in points.items():
+                    got[k] = max(got.get(k, 0.0), c)
+        return best
+
     def _share(self, stage: Stage, covered) -> float:
         points = self.scenario.stages[stage].key_points
         return sum(kp.weight for kp in points if kp.id in set(covered)) / sum(kp.weight for kp in points)
@@ -96,20 +131,26 @@ class CoverageMap:
                 shares[stages[best]] += 1 / len(sentences)
         return shares
 
-    def _answered(self, stage: str, text: str, late: set[int] = frozenset()) -> dict[int, float]:
-        """Per deep-dive question of `stage`, the share of its key points' weight that `text` already says
-        (a sentence near enough to a point says it); the `late` ones (constraint changes) count one more, so
-        the stage's own questions come first."""
+    def _answered(self, stage: str, text: str) -> dict[int, float]:
+        """Per deep-dive question of `stage`, the share of its key points' weight the candidate already said:
+        graded on every turn so far (`_probe_credit`), or, for a question no turn was graded against, a sentence
+        of `text` near enough to a point says it."""
+        credit = self._probe_credit()
         sentences = [s for s in split_sentences(text) if len(s.split()) >= 3] or [text]
-        vectors = embed(sentences)
+        vectors = None
         answered = {}
         for j, slot in enumerate(self.slots):
             if slot.stage.value != stage or slot.is_stage:
                 continue
-            points = self.target(slot).key_points
-            near = (vectors @ embed([kp.text for kp in points]).T).max(axis=0)
-            answered[j] = sum(kp.weight for kp, sim in zip(points, near, strict=True) if sim >= SAID_AT) / \
-                sum(kp.weight for kp in points) + (1.0 if j in late else 0.0)
+            if j in credit:
+                share = credit[j]
+            else:
+                vectors = embed(sentences) if vectors is None else vectors
+                points = self.target(slot).key_points
+                near = (vectors @ embed([kp.text for kp in points]).T).max(axis=0)
+                share = sum(kp.weight for kp, sim in zip(points, near, strict=True) if sim >= SAID_AT) / \
+                    sum(kp.weight for kp in points)
+            answered[j] = share
         return answered
 
     def _topic_points(self) -> tuple[list[str], list[str]]:

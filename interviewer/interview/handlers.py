@@ -16,13 +16,14 @@ from ..corpus.embeddings import embed
 from ..models import STAGES, Grade, KeyPoint, RubricItem, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from ..text import shorten
+from ..text import shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS
-from .policy import (MAX_FOLLOW_UPS, OPENER_SKIP_AT, after_answer, asked_stage, ends_with_answer, entry_slot, next_slot,
-                     signs_off_at_end, topic_stage)
+from .acts import CONTENT_WORDS, asks_in
+from .coverage import SAID_AT
+from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
+                     ends_with_answer, entry_slot, next_slot, signs_off_at_end, stage_header, topic_stage)
 from .state import SlotState
 
 
@@ -117,16 +118,30 @@ class TurnHandlers:
         covered = {v.id for v in g.key_points if v.verdict == "covered"}
         meta["covered"] = sorted(covered)
         ahead = None
+        in_clarify = self.scenario is not None and slot.stage == Stage.clarify
         if self.scenario is not None:  # a stage question's grade is its stage coverage: graded once
             meta["stage_covered"] = self._stage_coverage(slot.stage, extra=text, graded=g if slot.is_stage else None)
             meta["coverage"] = self._coverage_map(text, slot.stage, meta["stage_covered"])
+            meta["probes"] = self._probe_coverage(text)
             visited = self._visited()
-            ahead = topic_stage(self._topic_shares(text), slot.stage.value, [s.value for s in STAGES],
-                                skipped=[s.value for s in STAGES if s.value not in visited and not self._stage_done(s)],
+            skipped = [s.value for s in STAGES if s.value not in visited and not self._stage_done(s)]
+            shares = self._topic_shares(text)
+            header = stage_header(text)
+            if header is not None:  # the candidate says where they are: that decides
+                shares = {header: 1.0}
+            ahead = topic_stage(shares, slot.stage.value, [s.value for s in STAGES], skipped=skipped,
                                 assuming=bool(_ASSUMING.search(text)), visited=visited)
-        clarification = self._clarification(text, meta, marked=True) if clarify else None
-        if clarification is not None and not meta.get("fact"):
+            talked = max(shares, key=shares.get) if shares else None
+            if talked is not None and shares[talked] >= FOLLOW_AT:
+                meta["talked"] = talked
+        # requirements: every request for information is answered, a fact or "assume" ("would a deeper network be
+        # worth it?" asks the interviewer's view, not a fact)
+        asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None for p in asks_in(text))
+        clarify = clarify or asks
+        clarification = self._clarification(text, meta, marked=not asks) if clarify else None
+        if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
+        lead = "" if clarification is not None else self._direct_reply(text, g)
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
@@ -135,22 +150,25 @@ class TurnHandlers:
         if clarification is None and ends_with_answer(signs_off_at_end(text), "sign-off" in acts, len(self._visited()),
                                                       short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
-            yield from self._finish(early=self._next_slot(index)[0] is not None)
+            yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))
             return
         if self.scenario is not None and self._stage_done(slot.stage):
-            yield from self._close_and_advance(skipped=False, said=g)
+            yield from self._close_and_advance(skipped=False, said=g, prefix=lead)
             return
         if ahead is not None and clarification is None:  # the candidate has moved on to a later stage: follow them
+            answered = self._answered(ahead, self._candidate_text())
             entry = entry_slot(ahead, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                               self._closed() | {index}, share=1.0,  # they are talking about it: go deeper
-                               answered=self._answered(ahead, text, self._change_slots()))
-            yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True)
+                               self._closed() | {index} | self._said_slots(answered), share=1.0,  # go deeper
+                               answered=answered, late=self._change_slots())
+            yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True, prefix=lead)
             return
         if clarification is not None:
             return
         known = ss.covered | (set(self.state.stage_covered.get(slot.stage.value, [])) if slot.is_stage else set())
         missed = [kp for kp in sorted(target.key_points, key=lambda k: -k.weight)
                   if kp.id not in known and kp.id not in ss.targeted]
+        if missed and self.scenario is not None:  # never probe for what the candidate said anywhere already
+            missed = self._unsaid_points(missed)
         move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
                             [kp.id for kp in missed], pushback="pushback" in acts)
         if move == "challenge":
@@ -158,16 +176,16 @@ class TurnHandlers:
             message = render(self._unsaid(templates().challenge), evidence=evidence)
             yield from self._say("challenge", message, allowed=[evidence])
         elif move == "follow-up":
-            yield from self._follow_up(slot, target, missed[0], ss, said=g)
+            yield from self._follow_up(slot, target, missed[0], ss, said=g, lead=lead)
         else:
             pushback = "pushback" in acts
             yield from self._close_and_advance(skipped=False, said=g, leave=pushback,
-                                               prefix=templates().replies.pushback_taken if pushback else "")
+                                               prefix=templates().replies.pushback_taken if pushback else lead)
 
     # --- follow-ups ----------------------------------------------------------------------------
 
     def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState,
-                   said: Grade | None = None) -> Iterator[Event]:
+                   said: Grade | None = None, lead: str = "") -> Iterator[Event]:
         """Probe `kp` without naming it: the authored follow-up closest to it, else a stage template (in a design
         interview only while requirements are gathered: later stages go deeper with their own questions)."""
         secrets = self._secrets(self.state.slot)
@@ -187,12 +205,13 @@ class TurnHandlers:
                        (templates().follow_up_generic["any"] if self.scenario is None else [])) if generic else []
             fresh = [o for o in options if o not in ss.used_questions and render(o) not in already]
             if not fresh:  # every probe we have was asked already: move on rather than repeat one
-                yield from self._close_and_advance(skipped=False, said=said)
+                yield from self._close_and_advance(skipped=False, said=said, prefix=lead)
                 return
             authored = message = render(fresh[0])
         else:
             message = authored
-        yield from self._say("follow-up", message, extra={"target": kp.id, "authored": authored})
+        yield from self._say("follow-up", f"{lead} {message}".strip(), extra={"target": kp.id, "authored": authored},
+                             allowed=[message])
 
     # --- moving on -----------------------------------------------------------------------------
 
@@ -221,10 +240,18 @@ class TurnHandlers:
             prefix = ""
         nxt, revisit = (to, False) if to is not None else self._next_slot(index, leave=leave)
         followed = followed and to is not None
+        t = templates()
+        if nxt is None and self.scenario is not None and not self._wrapping_up():
+            # every question is covered, and the candidate has not said goodbye: a last open question, as a real
+            # interviewer asks before time is up; whatever the candidate says to it ends the interview
+            ack = prefix or self._ack(said or closing.turn.grade)
+            body = self._unsaid(list(t.wrap_up))
+            yield from self._say("question", f"{ack} {body}".strip(), slot_index=index, allowed=[body],
+                                 extra={"question": body, "wrap_up": True})
+            return
         if nxt is None:
             yield from self._finish(early=False, prefix=prefix)
             return
-        t = templates()
         slot = self.slots[nxt]
         question = self.question(slot)
         ack = prefix or self._ack(said or closing.turn.grade, followed=followed)
@@ -243,6 +270,10 @@ class TurnHandlers:
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
 
+    def _wrapping_up(self) -> bool:
+        """Whether the interviewer has asked its last open question (`wrap_up`)."""
+        return any(t.role == "interviewer" and t.meta.get("wrap_up") for t in self.turns)
+
     def _change_slots(self) -> set[int]:
         """The plan's constraint changes: asked once the candidate has a design to change."""
         return {j for j, slot in enumerate(self.slots) if slot.id.startswith("change:")}
@@ -256,14 +287,49 @@ class TurnHandlers:
         if self.scenario is None:
             return (index + 1 if index + 1 < len(self.slots) else None), False
         done = {s.value for s in STAGES if self._stage_done(s)} | ({self.slots[index].stage.value} if leave else set())
-        said = "\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind == "answer")
+        said = self._candidate_text()
         late = self._change_slots()
         shares = self._shares()
-        deeper = [s.value for s in STAGES if shares[s.value] >= OPENER_SKIP_AT]  # only these enter at a deep dive
-        answered = {j: share for s in deeper for j, share in self._answered(s, said, late).items()} if said else \
-            {j: 1.0 for j in late}
+        answered = {j: share for s in STAGES for j, share in self._answered(s.value, said).items()} if said else {}
         return next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                         self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered)
+                         self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
+                         talked=self._talked(), late=late)
+
+    def _candidate_text(self) -> str:
+        """Everything the candidate has said with content in this interview, as one text."""
+        return "\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind in ("answer", "clarifying-question"))
+
+    def _talked(self) -> set[str]:
+        """The stages the candidate has talked about on their own (a turn mostly about it)."""
+        return {t.meta.get("talked") for t in self.turns if t.role == "candidate" and t.meta.get("talked")}
+
+    @staticmethod
+    def _said_slots(answered: dict[int, float]) -> set[int]:
+        """The deep dives whose points the candidate already said (not to be asked)."""
+        return {j for j, share in answered.items() if share >= ANSWERED_AT}
+
+    def _direct_reply(self, text: str, g: Grade) -> str:
+        """A short reply to a question in an answer that asks the interviewer's view (`policy.direct_question`):
+        a check-in in the tone the grade allows, an opinion handed back; empty when there is none, or when the
+        answer fell into the trap (it is challenged instead)."""
+        asked = [direct_question(q) for q in split_sentences(text) if q.rstrip().endswith("?")]
+        r = templates().replies
+        if "check-in" in asked and not g.fell_into_trap:
+            tone = "strong" if g.score >= 3 else "partial" if g.score >= 1.5 else "weak"
+            return self._unsaid(list(r.check_in[tone]))
+        if "opinion" in asked:
+            return self._unsaid(list(r.opinion))
+        return ""
+
+    def _unsaid_points(self, points: list[KeyPoint]) -> list[KeyPoint]:
+        """The key points the candidate has not said anywhere in the interview (a sentence near enough says it)."""
+        credit = self._probe_points().get(self.state.slot, {})  # graded on earlier turns, before it was asked
+        points = [kp for kp in points if credit.get(kp.id, 0.0) < 1.0]
+        sentences = [s for s in split_sentences(self._candidate_text()) if len(s.split()) >= 3]
+        if not sentences or not points:
+            return points
+        near = (embed(sentences) @ embed([kp.text for kp in points]).T).max(axis=0)
+        return [kp for kp, sim in zip(points, near, strict=True) if sim < SAID_AT]
 
     def _reveal(self, index: int, g: Grade | None) -> Iterator[Event]:
         target = self.target(self.slots[index])
@@ -276,7 +342,9 @@ class TurnHandlers:
 
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
         report = self.report()
-        message = render(templates().end_early if early else templates().end, overall=report.overall_line)
+        advice = report.summary[2] if len(report.summary) >= 3 else ""  # the one thing to work on next
+        message = render(templates().end_early if early else templates().end, overall=report.overall_line,
+                         next=advice)
         yield from self._say("end", f"{prefix} {message}".strip())
         self.store.set_status(self.id, "ended")
         self.info = self.info.model_copy(update={"status": "ended"})

@@ -83,26 +83,37 @@ def topic_stage(gains: dict[str, float], current: str, order: Sequence[str], ski
 
 
 def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int],
-               share: float, answered: dict[int, float] | None = None) -> int | None:
+               share: float, answered: dict[int, float] | None = None, late: Iterable[int] = ()) -> int | None:
     """The first question to ask on entering `stage`: its opener, unless the candidate already covered a good
     part of it (then the deep-dive question whose points they have said least about, `answered`: per slot, the
-    share of its points already said, so the interviewer never asks again for what was given)."""
+    share of its points already said, so the interviewer never asks again for what was given; the `late` ones,
+    constraint changes, after the stage's own questions)."""
     slots = [j for j, s in enumerate(slot_stages) if s == stage and j not in closed]
     if not slots:
         return None
     if share >= OPENER_SKIP_AT:
         deeper = [j for j in slots if not openers[j]]
-        return min(deeper, key=lambda j: (answered or {}).get(j, 0.0)) if deeper else None
+        late = set(late)
+        return min(deeper, key=lambda j: (j in late, (answered or {}).get(j, 0.0))) if deeper else None
     return slots[0]
+
+
+ANSWERED_AT = 0.6  # a deep-dive question whose points the candidate has already said this much of is not asked
+REVISIT_BELOW = 0.25  # an earlier stage is come back to only when less than this share of it was said
 
 
 def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int], done: set[str],
               visited: set[str], shares: dict[str, float], order: Sequence[str],
-              answered: dict[int, float] | None = None) -> tuple[int | None, bool]:
+              answered: dict[int, float] | None = None, talked: Iterable[str] = (),
+              late: Iterable[int] = ()) -> tuple[int | None, bool]:
     """The next question after slot `index`, and whether it goes back to a stage the candidate skipped:
     another question of the same stage while it is not done (one deep dive is enough once half of it is
-    covered); else the earliest earlier stage never visited and not done (come back to it explicitly); else
-    the next stage in order that is not done (entered at `entry_slot`, with `answered`)."""
+    covered); else the earliest earlier stage never visited, never `talked` about by the candidate, not done and
+    barely covered (come back to it explicitly); else the next stage in order that is not done (entered at
+    `entry_slot`, with `answered`). A deep dive whose points the candidate already said (`answered` at least
+    `ANSWERED_AT`) is never asked: the interviewer does not ask for what it was just told."""
+    answered = answered or {}
+    closed = closed | {j for j, share in answered.items() if share >= ANSWERED_AT and not openers[j]}
     stage = slot_stages[index]
     asked_deeper = any(slot_stages[j] == stage and not openers[j] for j in closed | {index})
     if stage not in done and not (asked_deeper and shares.get(stage, 0.0) >= ENOUGH_AT):
@@ -110,15 +121,17 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
         if same:
             return same[0], False
     position = order.index(stage)
+    talked = set(talked)
     for earlier in order[:position]:
-        if earlier not in done and earlier not in visited:
-            j = entry_slot(earlier, slot_stages, openers, closed, shares.get(earlier, 0.0), answered)
+        if earlier not in done and earlier not in visited and earlier not in talked and \
+                shares.get(earlier, 0.0) < REVISIT_BELOW:
+            j = entry_slot(earlier, slot_stages, openers, closed, shares.get(earlier, 0.0), answered, late)
             if j is not None:
                 return j, True
     for later in order[position + 1:]:
         if later in done:
             continue
-        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered)
+        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered, late)
         if j is not None and j > index:
             return j, False
     return None, False
@@ -153,9 +166,38 @@ def ends_with_answer(wraps_up: bool, signed_off: bool, visited: int, short: bool
 _GO_TO = re.compile(r"\b(?:let'?s|can we|could we|i'?d like to|i want to|shall we|may i|i'?ll)\s+(?:first\s+)?"
                     r"(?:talk about|start with|go to|move on to|move to|jump to|discuss|skip to|cover|begin with|do)\s+"
                     r"(?:the\s+)?(\w+(?:\s\w+)?)|\b(\w+) first\b", re.I)
-_STAGE_OF_WORD = (("clarify", r"requirement|clarif|question"), ("framing", r"fram|problem"), ("data", r"data|label"),
+_STAGE_OF_WORD = (("clarify", r"requirement|clarif|question"), ("framing", r"fram|ml (problem|task)"), ("data", r"data|label"),
                   ("modeling", r"model|feature|architect"), ("serving", r"serv|deploy|production|infra|latency"),
                   ("monitoring", r"monitor|evaluat|metric|iterat"))
+
+
+_HEADER = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|now|next|alright|right|then|and|moving on|great|good|sure|um+|uh+)\W+)*"
+    r"(?:(?:for|on|about|regarding|in|re)\s+|(?:let'?s|let me|i'?ll|i will|i'?d|i want to|i'd like to)\s+"
+    r"(?:now\s+)?(?:talk about|state|cover|move (?:on )?to|go to|turn to|jump to|do|discuss|look at|get to|"
+    r"start with|describe)\s+|(?:moving|moving on|on|over)\s+to\s+)?(?:the\s+|my\s+)?(?:model\s+)?"
+    r"(requirements?|goals?|objectives?|business goals?|success metrics?|framing|problem framing|"
+    r"framing the ml problem|ml problem|ml task|ml framing|ml model|ml side|"
+    r"data(?: side)?|labels?|training data|features?|feature engineering|modell?ing|models?|architecture|"
+    r"serving|deployment|inference|infra(?:structure)?|latency|monitoring|evaluation|metrics|iteration|"
+    r"a/?b tests?|experimentation|offline evaluation)\b(?=\s*[:.,\-–—]|\s+(?:side|wise|part|first|now|then|"
+    r"and|for|is|are|i|i'?d|i'?m|i would|it|this|that|there|my|our|we|we'?d|here|next|,)\b|\s*$)", re.I)
+_HEADER_STAGE = (("clarify", r"requirement|goal|objective|success"), ("framing", r"fram|ml (problem|task)"),
+                 ("monitoring", r"monitor|evaluat|metric|iterat|\ba/?b\b|experiment"), ("data", r"data|label"),
+                 ("modeling", r"feature|model|architect|ml side"), ("serving", r"serv|deploy|inference|infra|latency"))
+
+
+def stage_header(text: str) -> str | None:
+    """The stage a turn announces at its start ("Data. Sources: ...", "For the ML framing, ...", "Let me state the
+    goals then.", "Serving: ..."), if any: where the candidate says they are, which decides over what the
+    sentences resemble."""
+    match = _HEADER.match(text)
+    if match is None:
+        return None
+    for stage, pattern in _HEADER_STAGE:
+        if re.search(pattern, match.group(1), re.I):
+            return stage
+    return None
 
 
 def asked_stage(text: str) -> str | None:
@@ -244,3 +286,32 @@ def pick_facts(scores: Sequence[Sequence[float]], threshold: float) -> list[int 
         best = max(range(len(row)), key=lambda i: row[i]) if row else None
         picked.append(best if best is not None and row[best] >= threshold else None)
     return picked
+
+
+DirectQuestion = Literal["check-in", "opinion"]
+_CHECK_IN_Q = re.compile(
+    r"\b(make sense|sound (ok|okay|good|right|reasonable)|sounds? (ok|okay|good|right|reasonable)|right (direction|track)|"
+    r"on track|is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
+    r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
+    r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
+    r"should i (go|think|say|add|talk|cover|mention|keep|elaborate)|want me to|do you want|shall i)\b", re.I)
+_OPINION_Q = re.compile(
+    r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
+    r"common|the right|a good|reasonable)|better|best|usually|typically|standard|common(ly)?|worth|"
+    r"would you|do you (think|recommend|prefer|suggest)|how (long|often|many|much) should|what do people|"
+    r"is there a (rule|standard|best)|normal(ly)?)\b", re.I)
+
+
+def direct_question(question: str) -> DirectQuestion | None:
+    """What a question inside an answer asks of the interviewer, when it is not a request for a fact: a
+    `check-in` on the answer ("Am I on the right track?", "Is that enough?"), or the interviewer's `opinion`
+    ("How long should the A/B test run?", "Which one is better?"). A good interviewer answers either briefly
+    and hands the decision back to the candidate; neither is ignored."""
+    q = question.strip()
+    if not q.endswith("?"):
+        return None
+    if _CHECK_IN_Q.search(q):
+        return "check-in"
+    if _OPINION_Q.search(q):
+        return "opinion"
+    return None

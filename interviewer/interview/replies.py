@@ -14,7 +14,7 @@ from ..models import STAGES, Stage, Turn
 from ..text import shorten
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import kind_for, question_parts, stage_named
+from .acts import asks_in, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
 from .policy import language_move, rephrase, small_talk_kind
@@ -141,11 +141,17 @@ class ConversationalReplies:
     def _on_small_talk(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         """Meet small talk in kind (reassure nerves, answer "how are you?"), then the question, unless the last
         message was already a reply that restated it."""
+        asks = [p for p in asks_in(text) if small_talk_kind(p) == "other"] if self.scenario is not None else []
+        answer = self._clarification(text, meta) if asks else None  # "Hi! ... Could I ask what kind of store it is?"
         yield self._record_move(text, slot, "small-talk", meta)
         question = self._question_in_play()
         last = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
         restated = last is not None and last.kind == "reply"
         options = templates().replies.small_talk[small_talk_kind(text)]
+        if answer is not None:  # met in kind, then the question answered (no need to restate ours)
+            greeting = render(self._unsaid([render(o, question="") for o in options])).rstrip(" :")
+            yield from self._say("clarification", f"{greeting.rstrip('.')}. {answer}", extra={"fact": meta.get("fact")})
+            return
         message = render(self._unsaid([render(o, question="" if restated else question) for o in options]))
         if restated and message.endswith(":"):
             message = message.rstrip(" :") + "."
