@@ -27,6 +27,10 @@ from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked
 from .state import SlotState
 
 
+DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
+TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
+
+
 @dataclass
 class Event:
     """What `respond_stream` yields: text deltas of the message being written, then each recorded turn."""
@@ -158,7 +162,7 @@ class TurnHandlers:
         if ahead is not None and clarification is None:  # the candidate has moved on to a later stage: follow them
             answered = self._answered(ahead, self._candidate_text())
             entry = entry_slot(ahead, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                               self._closed() | {index} | self._said_slots(answered), share=1.0,  # go deeper
+                               self._closed() | {index} | self._said_slots(self._just_said()), share=1.0,  # deeper
                                answered=answered, late=self._change_slots())
             yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True, prefix=lead)
             return
@@ -169,6 +173,8 @@ class TurnHandlers:
                   if kp.id not in known and kp.id not in ss.targeted]
         if missed and self.scenario is not None:  # never probe for what the candidate said anywhere already
             missed = self._unsaid_points(missed)
+        if in_clarify and not asks and len(text.split()) >= DESIGNING_WORDS:
+            missed = []  # the candidate has stopped asking and is designing: no "what else would you pin down?"
         move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
                             [kp.id for kp in missed], pushback="pushback" in acts)
         if move == "challenge":
@@ -291,9 +297,36 @@ class TurnHandlers:
         late = self._change_slots()
         shares = self._shares()
         answered = {j: share for s in STAGES for j, share in self._answered(s.value, said).items()} if said else {}
-        return next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
-                         self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
-                         talked=self._talked(), late=late)
+        just = self._just_said()  # only what the last answer said is never asked; older credit only orders
+        answered = {j: (share if share >= ANSWERED_AT and just.get(j, 0.0) >= ANSWERED_AT else min(share, ANSWERED_AT - 0.01))
+                    for j, share in answered.items()}
+        found = next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
+                          self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
+                          talked=self._talked(), late=late)
+        if found[0] is None and self._time_used() < TIME_BEFORE_WRAP_UP:
+            # the coverage map has everything, but the interview is young: go deeper where it was least asked
+            left = [j for j, slot in enumerate(self.slots) if j not in self._closed() | {index} and not slot.is_stage]
+            here = STAGES.index(self.slots[index].stage)
+            talking = next((t.meta.get("talked") for t in reversed(self.turns) if t.role == "candidate"), None)
+            # where the candidate is now first, then onwards in the framework's order from the stage in play
+            left.sort(key=lambda j: (self.slots[j].stage.value != talking, (STAGES.index(self.slots[j].stage) - here) % 6,
+                                     j in late, answered.get(j, 0.0)))
+            return (left[0], False) if left else found
+        return found
+
+    def _just_said(self) -> dict[int, float]:
+        """Per deep-dive question, the share of its points the candidate's last content turn said."""
+        last = next((t for t in reversed(self.turns) if t.role == "candidate" and t.meta.get("probes")), None)
+        if last is None:
+            return {}
+        return {int(j): sum(kp.weight * points.get(kp.id, 0.0) for kp in self.target(self.slots[int(j)]).key_points)
+                / sum(kp.weight for kp in self.target(self.slots[int(j)]).key_points)
+                for j, points in last.meta.get("probes").items()}
+
+    def _time_used(self) -> float:
+        """The share of the interview's planned minutes the candidate's turns have used."""
+        planned = sum(self.info.plan.get("minutes", {}).values()) * 60
+        return sum(self.state.seconds.values()) / planned if planned else 1.0
 
     def _candidate_text(self) -> str:
         """Everything the candidate has said with content in this interview, as one text."""
