@@ -351,12 +351,31 @@ def test_a_check_in_inside_an_answer_is_answered_in_the_tone_of_its_grade(indexe
 
 def test_once_every_question_is_covered_one_open_question_comes_before_the_end(indexed_home):
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
-    for _ in range(len(iv.slots) + 1):
+    for _ in range(len(iv.slots) + len(interviewer_templates().open_questions) + 2):
         out = iv.respond("skip")
         if any(t.meta.get("wrap_up") for t in out):
             break
-    last = [t for t in iv.turns if t.role == "interviewer"][-1]
-    assert last.meta.get("wrap_up") and not iv.finished  # the last open question, not the end
+    asked = [t for t in iv.turns if t.role == "interviewer"]
+    assert any(t.meta.get("open") for t in asked)  # the interview was young: open questions on the design first
+    assert asked[-1].meta.get("wrap_up") and not iv.finished  # then the last open question, not the end
     out = iv.respond("I'd invest in better cold-start handling for new uploads.")
     assert iv.finished and out[-1].kind == "end"
     assert "Thanks for walking me through your design" in out[-1].text
+
+
+def test_a_time_question_or_a_hint_request_inside_a_turn_is_not_ignored(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("I'd log impressions, clicks and watch time and train on those. How much time do we have left?")
+    assert "minutes left" in out[-1].text
+    out = iv.respond("Honestly I'm stuck on this part. Could you give me a hint?")
+    assert out[0].kind == "hint-request" and out[-1].kind == "hint"
+
+
+def test_a_canned_reply_to_a_question_in_an_answer_is_never_said_twice(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader(score=3.5))
+    opinion = interviewer_templates().replies.opinion
+    said = []
+    for _ in range(len(opinion) + 2):
+        out = iv.respond("I'd rank by predicted watch time with a two-tower retrieval stage. Which one is better?")
+        said += [o for o in opinion if o in out[-1].text]
+    assert len(said) == len(set(said))

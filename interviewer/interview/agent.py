@@ -19,6 +19,7 @@ visibly.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Iterator
 
@@ -50,6 +51,12 @@ from .state import replay
 _KEEP_TALKING = ("repeat-request", "meaning-question", "thinking-pause", "progress-question", "clarifying-question",
                  "hint-request", "empty")
 OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
+_DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|that was) (my|the) (whole |full |overall )?design|"
+                          r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
+HINT_TURN_WORDS = 60  # a longer turn that asks for a hint is an answer first (graded), not a hint request
+_HINT_ASK = re.compile(r"\b(give me|can i (get|have)|could i (get|have)|could you give( me)?|any|may i have|i'?d (like|love)|"
+                       r"i need|can you give( me)?)\s+(a |some |one |another )?(small |little |quick )?"
+                       r"(hint|nudge|pointer|clue)s?\b|\bhint,? (please|maybe)\b", re.I)
 
 
 class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
@@ -183,15 +190,25 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
                 len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
+        if turn_kind in ("answer", "dont-know", "thinking-pause") and _HINT_ASK.search(text) and \
+                len(text.split()) < HINT_TURN_WORDS:
+            turn_kind = "hint-request"  # "... I'm stuck on cold start. Could you give me a hint?"
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know") and \
                 len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
             turn_kind = "end"  # "How much time is left? ok. done then."
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
-        if self._wrapping_up() and turn_kind not in _KEEP_TALKING:  # the reply to the last open question: the end
+        closing = self._in_open_questions() and turn_kind not in _KEEP_TALKING and (
+            signs_off_at_end(text) or (len(text.split()) < 30 and bool(_DESIGN_DONE.match(text))))
+        if (self._wrapping_up() or closing) and turn_kind not in _KEEP_TALKING:  # the reply to the last one: the end
             yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
                                     item_id=slot.id, meta=meta | {"wrap_up": True}))
             yield from self._finish(early=False, prefix=self._unsaid(list(templates().ack.neutral)))
+            return
+        if self._in_open_questions() and turn_kind not in _KEEP_TALKING + ("end",):  # the next open question
+            yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
+                                    item_id=slot.id, meta=meta | {"open": True}))
+            yield from self._open_question(self.state.slot, self._unsaid(list(templates().ack.neutral)))
             return
         handler = self._handler(turn_kind)
         yield from handler(text, slot, meta)
@@ -229,6 +246,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
     def _ack(self, g: Grade | None, followed: bool = False) -> str:
         """A short acknowledgement of the answer just closed, in the tone the grade allows (no praise for a
         trap or a weak answer; neutral when the interviewer follows the candidate elsewhere)."""
+        followed = followed or self.current.stage == Stage.clarify  # restated requirements are not praised
         tone = ack_tone(g.score if g else None, bool(g and g.fell_into_trap), followed=followed)
         return self._unsaid(list(getattr(templates().ack, tone)))
 

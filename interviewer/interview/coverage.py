@@ -13,6 +13,8 @@ from .plan import stage_target
 from .policy import stage_done
 
 
+# Over the whole interview a partial point counts a quarter: older, vaguer mentions only order the questions.
+HISTORY_CREDIT = {1.0: 1.0, 0.5: 0.25}
 TOPIC_AT = 0.45  # a sentence this near a stage's key point is about that stage
 SAID_AT = 0.55  # ... and this near, it says that point
 
@@ -74,7 +76,7 @@ class CoverageMap:
         if not open_slots:
             return {}
         grades = self.coverage_grader.grade_many([self.target(self.slots[j]) for j in open_slots], [text] * len(open_slots))
-        credit = {"covered": 1.0, "partial": 0.25}  # a partial point is not enough to skip asking about it
+        credit = {"covered": 1.0, "partial": 0.5}
         return {str(j): {v.id: credit[v.verdict] for v in g.key_points if v.verdict in credit}
                 for j, g in zip(open_slots, grades, strict=True)}
 
@@ -84,7 +86,8 @@ class CoverageMap:
         shares = {}
         for j, got in self._probe_points().items():
             points = self.target(self.slots[j]).key_points
-            shares[j] = sum(kp.weight * got.get(kp.id, 0.0) for kp in points) / sum(kp.weight for kp in points)
+            shares[j] = sum(kp.weight * HISTORY_CREDIT.get(got.get(kp.id, 0.0), 0.0) for kp in points) / \
+                sum(kp.weight for kp in points)
         return shares
 
     def _probe_points(self) -> dict[int, dict[str, float]]:

@@ -29,6 +29,7 @@ from .state import SlotState
 
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
+NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Event:
     turn: Turn | None = None
 
 
+_TIME_ASK = re.compile(r"\bhow (much|many minutes|long) (time )?(do we have|is|have we got|are)( left)?|"
+                       r"\btime (check|left)\b|\bhow are we (on|for) time\b", re.I)
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
@@ -146,6 +149,8 @@ class TurnHandlers:
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
         lead = "" if clarification is not None else self._direct_reply(text, g)
+        if _TIME_ASK.search(text):  # "... How much time do we have left?": said before the next question
+            lead = f"{lead} {self._progress_line(slot)}".strip()
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
@@ -248,12 +253,7 @@ class TurnHandlers:
         followed = followed and to is not None
         t = templates()
         if nxt is None and self.scenario is not None and not self._wrapping_up():
-            # every question is covered, and the candidate has not said goodbye: a last open question, as a real
-            # interviewer asks before time is up; whatever the candidate says to it ends the interview
-            ack = prefix or self._ack(said or closing.turn.grade)
-            body = self._unsaid(list(t.wrap_up))
-            yield from self._say("question", f"{ack} {body}".strip(), slot_index=index, allowed=[body],
-                                 extra={"question": body, "wrap_up": True})
+            yield from self._open_question(index, prefix or self._ack(said or closing.turn.grade))
             return
         if nxt is None:
             yield from self._finish(early=False, prefix=prefix)
@@ -276,9 +276,30 @@ class TurnHandlers:
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
 
+    def _open_question(self, index: int, ack: str) -> Iterator[Event]:
+        """Every planned question is covered and the candidate has not said goodbye: while the interview is young,
+        an open question that goes deeper on the candidate's own design (each asked once); then a last one, as a
+        real interviewer asks before time is up, whose answer ends the interview. Their answers are not graded:
+        the report already has everything the questions asked for."""
+        t = templates()
+        said = self._said_text()
+        fresh = [q for q in t.open_questions if q not in said]
+        if fresh and self._time_used() < TIME_BEFORE_WRAP_UP:
+            body = self._unsaid(fresh)
+            extra = {"question": body, "open": True}
+        else:
+            body = self._unsaid(list(t.wrap_up))
+            extra = {"question": body, "wrap_up": True}
+        yield from self._say("question", f"{ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
+
     def _wrapping_up(self) -> bool:
         """Whether the interviewer has asked its last open question (`wrap_up`)."""
         return any(t.role == "interviewer" and t.meta.get("wrap_up") for t in self.turns)
+
+    def _in_open_questions(self) -> bool:
+        """Whether the question in play is one of the open questions after the plan ran out."""
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer" and t.kind != "reply"), None)
+        return last is not None and bool(last.meta.get("open"))
 
     def _change_slots(self) -> set[int]:
         """The plan's constraint changes: asked once the candidate has a design to change."""
@@ -304,10 +325,14 @@ class TurnHandlers:
                           self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
                           talked=self._talked(), late=late)
         if found[0] is None and self._time_used() < TIME_BEFORE_WRAP_UP:
-            # the coverage map has everything, but the interview is young: go deeper where it was least asked
-            left = [j for j, slot in enumerate(self.slots) if j not in self._closed() | {index} and not slot.is_stage]
+            # the coverage map has everything, but the interview is young: go deeper where something is still
+            # unsaid (a constraint change always brings something new)
+            credit = self._probe_credit()
             here = STAGES.index(self.slots[index].stage)
             talking = next((t.meta.get("talked") for t in reversed(self.turns) if t.role == "candidate"), None)
+            left = [j for j, slot in enumerate(self.slots) if j not in self._closed() | {index} and not slot.is_stage
+                    and (j in late or credit.get(j, 0.0) < NEARLY_SAID)
+                    and STAGES.index(slot.stage) >= here]  # never back: the candidate leads back if they want
             # where the candidate is now first, then onwards in the framework's order from the stage in play
             left.sort(key=lambda j: (self.slots[j].stage.value != talking, (STAGES.index(self.slots[j].stage) - here) % 6,
                                      j in late, answered.get(j, 0.0)))
@@ -347,12 +372,16 @@ class TurnHandlers:
         answer fell into the trap (it is challenged instead)."""
         asked = [direct_question(q) for q in split_sentences(text) if q.rstrip().endswith("?")]
         r = templates().replies
+        said = self._said_text()
         if "check-in" in asked and not g.fell_into_trap:
             tone = "strong" if g.score >= 3 else "partial" if g.score >= 1.5 else "weak"
-            return self._unsaid(list(r.check_in[tone]))
-        if "opinion" in asked:
-            return self._unsaid(list(r.opinion))
-        return ""
+            options = list(r.check_in[tone])
+        elif "opinion" in asked:
+            options = list(r.opinion)
+        else:
+            return ""
+        fresh = [o for o in options if o not in said]
+        return self._unsaid(fresh) if fresh else ""  # never the same canned line twice
 
     def _unsaid_points(self, points: list[KeyPoint]) -> list[KeyPoint]:
         """The key points the candidate has not said anywhere in the interview (a sentence near enough says it)."""

@@ -98,7 +98,7 @@ def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], 
     return slots[0]
 
 
-ANSWERED_AT = 0.6  # a deep-dive question whose points the candidate has already said this much of is not asked
+ANSWERED_AT = 0.5  # a deep-dive question whose points the candidate has already said this much of is not asked
 REVISIT_BELOW = 0.25  # an earlier stage is come back to only when less than this share of it was said
 
 
@@ -294,7 +294,8 @@ _CHECK_IN_Q = re.compile(
     r"on track|is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
-    r"should i (go|think|say|add|talk|cover|mention|keep|elaborate)|want me to|do you want|shall i)\b", re.I)
+    r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i)\b",
+    re.I)
 _OPINION_Q = re.compile(
     r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
     r"common|the right|a good|reasonable)|better|best|usually|typically|standard|common(ly)?|worth|"

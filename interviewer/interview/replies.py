@@ -47,6 +47,9 @@ class ConversationalReplies:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
         facts = list({f.id: f for f, _ in matched if f is not None}.values())
+        if marked:  # a question inside an answer: a fact already given is not recited again
+            said = self._said_text()
+            facts = [f for f in facts if f.answer.strip() not in said]
         unmatched = [p for p, (f, _) in zip(parts, matched, strict=True) if f is None and len(p.split()) >= 3
                      and not marked]  # inside an answer, only what has a fact is answered
         meta.update({"fact": facts[0].id if facts else None, "fact_similarity": round(max(s for _, s in matched), 3),
@@ -103,19 +106,27 @@ class ConversationalReplies:
 
     def _on_progress(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "progress-question", meta)
+        yield from self._say("reply", self._progress_line(slot))
+
+    def _progress_line(self, slot: Slot) -> str:
+        """Where the interview stands: the stage, its time left, what was covered (or the question number)."""
         r = templates().replies
         if self.scenario is None:
             message = render(r.progress_quiz, number=self.state.slot + 1, count=len(self.slots))
         else:
-            covered = [templates().stage_names[s] for s in STAGES if self.state.stage_covered.get(s.value)]
+            shares = self._shares()
+            covered = [templates().stage_names[s] for s in STAGES if shares[s.value] >= 0.5]  # a good part of it
+            planned = sum(self.info.plan.get("minutes", {}).values())
+            total = max(1, round(planned - sum(self.state.seconds.values()) / 60))
             values = {"stage_name": templates().stage_names[slot.stage], "stage_number": STAGES.index(slot.stage) + 1,
-                      "covered": ", ".join(covered) if covered else "none of the stages yet"}
+                      "covered": "a good part of " + ", ".join(covered) if covered else "little of the design yet",
+                      "total": f"{total} minute{'s' if total != 1 else ''}"}
             left = self.time_left_s()
-            if left:
-                message = render(r.progress_design, minutes=max(1, round(left / 60)), **values)
+            if left and left >= 60:
+                message = render(r.progress_design, minutes=round(left / 60), **values)
             else:
                 message = render(r.progress_design_no_time, **values)
-        yield from self._say("reply", message)
+        return message
 
     def _on_own_approach(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "what-would-you-do", meta)
@@ -176,7 +187,7 @@ class ConversationalReplies:
         r = templates().replies
         mixing = bool(_ASKS_TO_MIX.search(text))
         message = r.other_language_mixed if mixing else r.other_language
-        if "clarifying-question" in acts and self.scenario is not None and not mixing:
+        if ("clarifying-question" in acts or asks_in(text)) and self.scenario is not None and not mixing:
             answer = self._clarification(text, meta)
             if meta.get("fact"):  # a fact it asks for is answered; no assumption request for a language question
                 message = f"{answer} {message}"
