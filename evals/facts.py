@@ -3,7 +3,7 @@
 `evals/data/blind/fact-asks.jsonl`: candidate turns of the blind scripts (writers F and G) that ask something,
 each labelled by a reader (L3) who saw only the turn and the scenario's facts, with the facts a good
 interviewer would give (`asks`, a fact id or null per request). The interviewer's side: the turn's requests
-(`acts.asks_in`) matched to facts as the agent matches them (`Interview._match_facts`). Reported per writer as
+(`acts.asks_in`) matched to facts as the agent matches them (`Interview.facts_asked`). Reported per writer as
 micro precision / recall / F1 over fact ids per turn: writer F was looked at while choosing the threshold,
 writer G was not (held out).
 """
@@ -13,12 +13,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from types import SimpleNamespace
 
-from interviewer.config import Settings, get_settings
-from interviewer.interview.acts import asks_in
-from interviewer.interview.agent import Interview
-from interviewer.rubrics import get_bank
+from interviewer import Interview, Settings, get_bank, get_settings
 
 DATA = Path(__file__).parent / "data" / "blind" / "fact-asks.jsonl"
 
@@ -31,11 +27,7 @@ def evaluate(path: Path = DATA, settings: Settings | None = None, threshold: flo
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         gold = {a["fact"] for a in row["asks"] if a["fact"]}
-        parts = asks_in(row["text"])
-        given: set[str] = set()
-        if parts:  # the agent's own matcher, on a stand-in that has just what it reads
-            agent = SimpleNamespace(scenario=bank.scenario(row["scenario"]), settings=settings)
-            given = {f.id for f, _ in Interview._match_facts(agent, parts, threshold) if f is not None}
+        given = Interview.facts_asked(bank.scenario(row["scenario"]), row["text"], settings, threshold)
         c = counts[row["writer"]]
         c[0] += len(gold & given)
         c[1] += len(given - gold)

@@ -84,6 +84,7 @@ class Replies(_Spec):
     # answer's grade allows; a trap is challenged instead), or the interviewer's opinion (handed back).
     check_in: dict[Literal["strong", "partial", "weak"], list[str]]
     opinion: list[str] = Field(min_length=1)
+    steer: str  # "Where should I go deeper?": the interviewer picks
 
 
 class InterviewerTemplates(_Spec):
@@ -120,6 +121,13 @@ class InterviewerTemplates(_Spec):
     replies: Replies
 
 
+class MoveCues(_Spec):
+    """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
+    expressions, one list of alternatives per move, in the order they are tried)."""
+
+    moves: dict[Literal["time", "repeat", "hint", "steer"], list[str]]
+
+
 class Level(_Spec):
     label: str
     min_overall: float = Field(ge=0, le=4)  # the overall score (0-4) this level starts at
@@ -144,7 +152,7 @@ class ReportTexts(_Spec):
 
 
 SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates,
-                                 "report.yaml": ReportTexts}
+                                 "report.yaml": ReportTexts, "cues.yaml": MoveCues}
 
 
 def load(name: str) -> _Spec:
@@ -161,6 +169,11 @@ def grade_prompt() -> GradePrompt:
 @lru_cache(maxsize=1)
 def interviewer_templates() -> InterviewerTemplates:
     return load("interviewer.yaml")
+
+
+@lru_cache(maxsize=1)
+def move_cues() -> MoveCues:
+    return load("cues.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviewer import Interview
+from interviewer.history.report import covered_elsewhere
 from interviewer.interview.acts import asks_in
 from interviewer.interview.policy import (
     ack_tone,
@@ -15,6 +16,7 @@ from interviewer.interview.policy import (
     entry_slot,
     fact_scores,
     language_move,
+    move_cue,
     next_slot,
     pick_facts,
     rephrase,
@@ -379,3 +381,25 @@ def test_a_canned_reply_to_a_question_in_an_answer_is_never_said_twice(indexed_h
         out = iv.respond("I'd rank by predicted watch time with a two-tower retrieval stage. Which one is better?")
         said += [o for o in opinion if o in out[-1].text]
     assert len(said) == len(set(said))
+
+
+def test_a_stage_mentioned_in_passing_is_not_reached_in_the_report():
+    assert covered_elsewhere(0.1) is None  # a passing mention: "not reached", not scored on almost nothing
+    assert covered_elsewhere(0.3) == 2.0 and covered_elsewhere(0.6) == 3.0 and covered_elsewhere(0.9) == 4.0
+
+
+def test_time_repeat_hint_and_steering_are_heard_in_the_languages_candidates_use():
+    assert move_cue("¿Cuánto tiempo nos queda? Si hay tiempo, hablo de cold start.") == "time"
+    assert move_cue("残り時間はどのくらいでしょうか？") == "time"
+    assert move_cue("Perdona, se me ha cortado el audio. ¿Puedes repetir lo último?") == "repeat"
+    assert move_cue("Could you give me another hint? I'm not sure how to pick the threshold.") == "hint"
+    assert move_cue("That's the pipeline. Where should I go deeper?") == "steer"
+    assert move_cue("I would repeat the training weekly on fresh data.") is None  # content, not a request
+    assert signs_off_at_end("Va bene, allora chiudo qui. Grazie mille, è stata una bella conversazione. Buona giornata!")
+    assert signs_off_at_end("本日はありがとうございました。")
+
+
+def test_a_short_turn_asking_the_time_in_another_language_gets_the_time(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("¿Cuánto tiempo nos queda?")
+    assert out[0].kind == "progress-question" and "minutes left" in out[-1].text

@@ -11,6 +11,18 @@ from ..models import STAGE_TITLES, STAGES, Citation, Grade, SessionInfo, Stage, 
 from ..prompts import render, report_texts
 from ..rubrics import RubricBank
 
+# A stage never asked about counts as reached when the candidate's answers elsewhere covered this share of its
+# key points' weight (a passing mention is not a stage reached: it would be scored on almost nothing).
+REACHED_AT = 0.25
+
+
+def covered_elsewhere(share: float) -> float | None:
+    """The score of a stage never asked about, from the share of its key points' weight covered in other answers
+    (the scale's bands: most of it 4, more than half 3, a fair part 2), or None: not reached."""
+    if share < REACHED_AT:
+        return None
+    return 4.0 if share >= 0.8 else 3.0 if share > 0.5 else 2.0
+
 
 class QuestionResult(BaseModel):
     number: int = 0  # 1, 2, ... in the order the questions were asked (slots not asked get no number)
@@ -188,8 +200,9 @@ def build_report(info: SessionInfo, turns: list[Turn], bank: RubricBank) -> Repo
             weights = {kp.id: kp.weight for kp in target.key_points}
             share = sum(w for k, w in weights.items() if k in got) / sum(weights.values())
             result.total, result.covered = len(weights), float(len(got & set(weights)))
-            if share > 0:  # covered in answers to other stages: scored by the scale's bands on coverage
-                result.score, result.covered_earlier = (4.0 if share >= 0.8 else 3.0 if share > 0.5 else 2.0), True
+            score = covered_elsewhere(share)
+            if score is not None:  # covered in answers to other stages: scored by the scale's bands on coverage
+                result.score, result.covered_earlier = score, True
             else:
                 result.reached = False
         stages.append(result)

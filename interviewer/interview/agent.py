@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+from types import SimpleNamespace
 import time
 from collections.abc import Iterator
 
@@ -35,7 +36,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, english_share, kind_for
+from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, english_share, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
@@ -43,7 +44,7 @@ from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import ack_tone, asked_stage, charge, signs_off_at_end, fact_scores, pick_facts, topic_words
+from .policy import ack_tone, asked_stage, charge, fact_scores, move_cue, pick_facts, signs_off_at_end, topic_words
 from .state import replay
 
 
@@ -53,10 +54,10 @@ _KEEP_TALKING = ("repeat-request", "meaning-question", "thinking-pause", "progre
 OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
 _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|that was) (my|the) (whole |full |overall )?design|"
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
-HINT_TURN_WORDS = 60  # a longer turn that asks for a hint is an answer first (graded), not a hint request
-_HINT_ASK = re.compile(r"\b(give me|can i (get|have)|could i (get|have)|could you give( me)?|any|may i have|i'?d (like|love)|"
-                       r"i need|can you give( me)?)\s+(a |some |one |another )?(small |little |quick )?"
-                       r"(hint|nudge|pointer|clue)s?\b|\bhint,? (please|maybe)\b", re.I)
+CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
+_CUE_KINDS = {"time": "progress-question", "repeat": "repeat-request", "hint": "hint-request"}
+_CUE_OVERRIDES = ("answer", "dont-know", "thinking-pause", "other-language", "small-talk", "clarifying-question",
+                  "off-topic")
 
 
 class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
@@ -190,10 +191,10 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
                 len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
-        if turn_kind in ("answer", "dont-know", "thinking-pause") and _HINT_ASK.search(text) and \
-                len(text.split()) < HINT_TURN_WORDS:
-            turn_kind = "hint-request"  # "... I'm stuck on cold start. Could you give me a hint?"
-        if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know") and \
+        cue = move_cue(text)
+        if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS:
+            turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
+        if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
                 len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
             turn_kind = "end"  # "How much time is left? ok. done then."
         seconds = charge(text, now, self.state.last_interviewer_at)
@@ -263,6 +264,16 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         picked = [pick_facts([row], base - OTHER_LANGUAGE_EASING if english_share(p) < 0.5 else base)[0]
                   for p, row in zip(parts, scores, strict=True)]
         return [(facts[j] if j is not None else None, max(row)) for j, row in zip(picked, scores, strict=True)]
+
+    @staticmethod
+    def facts_asked(scenario, text: str, settings: Settings, threshold: float | None = None) -> set[str]:
+        """The ids of the scenario facts the interviewer gives for the requests in `text` (`acts.asks_in`, matched
+        as a clarifying question is): what `evals/facts.py` measures against a reader's labels."""
+        parts = asks_in(text)
+        if not parts:
+            return set()
+        agent = SimpleNamespace(scenario=scenario, settings=settings)  # just what the matcher reads
+        return {f.id for f, _ in Interview._match_facts(agent, parts, threshold) if f is not None}
 
     def _said(self) -> set[str]:
         """Every interviewer message of this interview so far, as written."""

@@ -23,7 +23,7 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
-                     ends_with_answer, entry_slot, next_slot, signs_off_at_end, stage_header, topic_stage)
+                     ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage)
 from .state import SlotState
 
 
@@ -41,8 +41,8 @@ class Event:
     turn: Turn | None = None
 
 
-_TIME_ASK = re.compile(r"\bhow (much|many minutes|long) (time )?(do we have|is|have we got|are)( left)?|"
-                       r"\btime (check|left)\b|\bhow are we (on|for) time\b", re.I)
+_YES_NO = re.compile(r"\W*(and |so |also |but )?(do|does|did|is|are|was|were|have|has|can|could|will|would) (we|you|they|"
+                     r"there|the|our|it|this|that|users?|customers?)\b", re.I)
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
@@ -149,8 +149,13 @@ class TurnHandlers:
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
         lead = "" if clarification is not None else self._direct_reply(text, g)
-        if _TIME_ASK.search(text):  # "... How much time do we have left?": said before the next question
+        cue = move_cue(text)
+        if cue == "time":  # "... How much time do we have left?": said before the next question
             lead = f"{lead} {self._progress_line(slot)}".strip()
+        elif cue == "hint":  # a long answer that ends asking for a hint: the nudge comes with the next question
+            hints = self._hints(slot)
+            if ss_hints := [h for h in hints if h not in self._said_text()]:
+                lead = f"{lead} {render(templates().replies.dont_know_hint, hint=ss_hints[0])}".strip()
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
@@ -180,6 +185,9 @@ class TurnHandlers:
             missed = self._unsaid_points(missed)
         if in_clarify and not asks and len(text.split()) >= DESIGNING_WORDS:
             missed = []  # the candidate has stopped asking and is designing: no "what else would you pin down?"
+        if cue == "steer":  # "Where should I go deeper?": the interviewer picks, with the next question
+            missed = []
+            lead = f"{lead} {templates().replies.steer}".strip()
         move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
                             [kp.id for kp in missed], pushback="pushback" in acts)
         if move == "challenge":
@@ -378,6 +386,8 @@ class TurnHandlers:
             options = list(r.check_in[tone])
         elif "opinion" in asked:
             options = list(r.opinion)
+        elif any(_YES_NO.match(q) and direct_question(q) is None for q in split_sentences(text) if q.rstrip().endswith("?")):
+            options = [render(o) for o in templates().clarification_assume]  # "Do you have a re-contact metric?"
         else:
             return ""
         fresh = [o for o in options if o not in said]

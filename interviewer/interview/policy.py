@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Literal
 
+from ..prompts import move_cues
 from ..text import content_words
 
 MAX_FOLLOW_UPS = {"design": 2, "drill": 0, "grill": 1, "review": 1}
@@ -139,10 +141,13 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
 
 _CLOSING = re.compile(r"(that'?s (all|it|everything|my design|the design|what i have)|i think (we'?re|i'?m) done|"
                       r"(we|i) can (wrap|stop|end)|let'?s (wrap|stop|end)|i'?m done|wrap (it )?up|"
-                      r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|vielen dank|obrigad[oa]|"
+                      r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|vielen dank|obrigad[oa]|grazie|dzi[eę]kuj|"
+                      r"te[sş]ekk[uü]r|감사합니다|고맙습니다|ありがとう|धन्यवाद|buona giornata|bonne journ[ée]e|"
+                      r"sch[öo]nen tag|adi[oó]s|au revoir|tsch[üu]ss|arrivederci|do widzenia|ho[sş]ça kal|안녕히|お疲れ様|"
                       r"\bdone( then| for (now|today))?)\W*$", re.I)
 _CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|vielen dank|das war'?s|"
-                            r"obrigad[oa]|that'?s all)\b", re.I)
+                            r"obrigad[oa]|that'?s all|grazie|dzi[eę]kuj[eę]|te[sş]ekk[uü]rler)\b|감사|ありがとう|धन्यवाद",
+                            re.I)
 LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once this many stages were visited
 
 
@@ -215,6 +220,7 @@ SmallTalk = Literal["nervous", "late", "how-are-you", "greeting", "ready", "than
 _SMALL_TALK = (
     ("nervous", r"nervous|anxious|stress|first (time|mock|interview)|bit scared|intimidat"),
     ("late", r"\blate\b|link (wasn'?t|did not|didn'?t) work|connection|trouble joining"),
+    ("late", r"hear me|see my screen|audio|mic(rophone)?\b|camera|my setup"),
     ("how-are-you", r"how are you|how'?s (your|it going)|how is your|how have you been|how you doing"),
     ("ready", r"let'?s (do it|go|start|begin|get started)|i'?m ready|ready when|shall we (start|begin)"),
     ("greeting", r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b"),
@@ -315,4 +321,22 @@ def direct_question(question: str) -> DirectQuestion | None:
         return "check-in"
     if _OPINION_Q.search(q):
         return "opinion"
+    return None
+
+
+MoveCue = Literal["time", "repeat", "hint", "steer"]
+
+
+@lru_cache(maxsize=1)
+def _move_cues() -> tuple[tuple[str, re.Pattern], ...]:
+    """`prompts/cues.yaml` compiled: per move, one pattern of its alternatives."""
+    return tuple((cue, re.compile("|".join(words), re.I)) for cue, words in move_cues().moves.items())
+
+
+def move_cue(text: str) -> MoveCue | None:
+    """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
+    a repeat, a hint, or where to go next ("Where should I go deeper?")."""
+    for cue, pattern in _move_cues():
+        if pattern.search(text):
+            return cue
     return None
