@@ -85,6 +85,9 @@ class Replies(_Spec):
     check_in: dict[Literal["strong", "partial", "weak"], list[str]]
     opinion: list[str] = Field(min_length=1)
     steer: str  # "Where should I go deeper?": the interviewer picks
+    steer_open: str  # "Where should I start?" on its own: the candidate's call, with the question in play
+    permission: str  # "May I ask a few questions first?"
+    hand_back: list[str] = Field(min_length=1)  # a yes/no question about a concept: the candidate reasons it out
 
 
 class InterviewerTemplates(_Spec):
@@ -125,7 +128,7 @@ class MoveCues(_Spec):
     """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
     expressions, one list of alternatives per move, in the order they are tried)."""
 
-    moves: dict[Literal["time", "repeat", "hint", "steer"], list[str]]
+    moves: dict[Literal["time", "repeat", "hint", "permission", "steer"], list[str]]
 
 
 class Level(_Spec):

@@ -403,3 +403,20 @@ def test_a_short_turn_asking_the_time_in_another_language_gets_the_time(indexed_
     iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
     out = iv.respond("¿Cuánto tiempo nos queda?")
     assert out[0].kind == "progress-question" and "minutes left" in out[-1].text
+
+
+def test_questions_about_the_interview_itself_get_answers_not_assumption_requests(indexed_home):
+    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    out = iv.respond("Hi! May I ask a few questions first?")
+    assert out[-1].text == interviewer_templates().replies.permission
+    out = iv.respond("Where should I start?")
+    assert out[-1].text.startswith("Wherever you think matters most")
+    assume = interviewer_templates().clarification_assume
+    assert not any(a in t.text for t in iv.turns for a in assume)
+
+
+def test_a_goodbye_with_a_last_question_still_ends():
+    assert signs_off_at_end("I think that's everything. Thank you for the hints. Anything you'd recommend I read?")
+    assert signs_off_at_end("本日はありがとうございました。とても楽しかったです。")
+    assert not signs_off_at_end("Thanks. Sure.")  # small talk at the start is no goodbye
+    assert not signs_off_at_end("Thank you! I would now move to the model.")

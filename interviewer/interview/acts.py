@@ -21,6 +21,7 @@ import numpy as np
 from ..corpus.embeddings import DIMENSION, embed
 from ..models import CandidateKind, Stage
 from ..text import STOPWORDS, split_sentences, words
+from .policy import move_cue
 
 ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "thinking-pause", "progress-question",
         "hint-request", "skip-request", "what-would-you-do", "pushback", "dont-know", "sign-off", "small-talk",
@@ -345,3 +346,9 @@ def asks_in(text: str) -> list[str]:
     "I'd like to know ..." sentences, the items of a list a request introduces, "I'm thinking what kind of ..."."""
     return [p for p in question_parts(text, marked=True)
             if not (_CHECK_IN.search(p.rstrip()) or _CHECK_IN.search(p.rstrip(" ?.")))]
+
+
+def asks_in_problem(text: str) -> list[str]:
+    """The requests in a turn that ask about the problem itself: `asks_in` without "May I ask a few questions?" or
+    "Where should I start?" (questions about the interview, `policy.move_cue`)."""
+    return [p for p in asks_in(text) if move_cue(p) not in ("permission", "steer")]

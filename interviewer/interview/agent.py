@@ -36,7 +36,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, english_share, kind_for
+from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
@@ -54,6 +54,7 @@ _KEEP_TALKING = ("repeat-request", "meaning-question", "thinking-pause", "progre
 OTHER_LANGUAGE_EASING = 0.1  # a question part in another language matches its fact at this much less
 _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|that was) (my|the) (whole |full |overall )?design|"
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
+SHORT_MOVE_WORDS = 25  # "May I ask a few questions first?", "Where should I start?" on their own
 CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
 _CUE_KINDS = {"time": "progress-question", "repeat": "repeat-request", "hint": "hint-request"}
 _CUE_OVERRIDES = ("answer", "dont-know", "thinking-pause", "other-language", "small-talk", "clarifying-question",
@@ -194,6 +195,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         cue = move_cue(text)
         if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS:
             turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
+        if cue in ("permission", "steer") and len(text.split()) < SHORT_MOVE_WORDS and not asks_in_problem(text):
+            yield from self._on_meta_question(text, slot, {"seconds": 0.0, "acts": acts}, cue)  # "May I ask first?"
+            return
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
                 len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
             turn_kind = "end"  # "How much time is left? ok. done then."

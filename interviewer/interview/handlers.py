@@ -20,7 +20,7 @@ from ..text import shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS, asks_in
+from .acts import CONTENT_WORDS, asks_in_problem
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
                      ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage)
@@ -29,6 +29,7 @@ from .state import SlotState
 
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
+MAX_OPEN_QUESTIONS = 2  # more stock questions in a row stop reacting to the candidate; then the last one
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 
 
@@ -41,6 +42,8 @@ class Event:
     turn: Turn | None = None
 
 
+_HAVE_Q = re.compile(r"\W*(and |so |also |but )?((do|does) (we|you|they) (already )?(have|track|log|keep|store|collect|record)|"
+                     r"(is|are) there (a|an|any)\b)", re.I)
 _YES_NO = re.compile(r"\W*(and |so |also |but )?(do|does|did|is|are|was|were|have|has|can|could|will|would) (we|you|they|"
                      r"there|the|our|it|this|that|users?|customers?)\b", re.I)
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
@@ -143,7 +146,7 @@ class TurnHandlers:
                 meta["talked"] = talked
         # requirements: every request for information is answered, a fact or "assume" ("would a deeper network be
         # worth it?" asks the interviewer's view, not a fact)
-        asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None for p in asks_in(text))
+        asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None for p in asks_in_problem(text))
         clarify = clarify or asks
         clarification = self._clarification(text, meta, marked=not asks) if clarify else None
         if clarification is not None and not meta.get("fact") and not asks:
@@ -292,7 +295,8 @@ class TurnHandlers:
         t = templates()
         said = self._said_text()
         fresh = [q for q in t.open_questions if q not in said]
-        if fresh and self._time_used() < TIME_BEFORE_WRAP_UP:
+        asked = len(t.open_questions) - len(fresh)
+        if fresh and asked < MAX_OPEN_QUESTIONS and self._time_used() < TIME_BEFORE_WRAP_UP:
             body = self._unsaid(fresh)
             extra = {"question": body, "open": True}
         else:
@@ -378,7 +382,8 @@ class TurnHandlers:
         """A short reply to a question in an answer that asks the interviewer's view (`policy.direct_question`):
         a check-in in the tone the grade allows, an opinion handed back; empty when there is none, or when the
         answer fell into the trap (it is challenged instead)."""
-        asked = [direct_question(q) for q in split_sentences(text) if q.rstrip().endswith("?")]
+        questions = [q for q in split_sentences(text) if q.rstrip().endswith("?")]
+        asked = [direct_question(q) for q in questions]
         r = templates().replies
         said = self._said_text()
         if "check-in" in asked and not g.fell_into_trap:
@@ -386,8 +391,10 @@ class TurnHandlers:
             options = list(r.check_in[tone])
         elif "opinion" in asked:
             options = list(r.opinion)
-        elif any(_YES_NO.match(q) and direct_question(q) is None for q in split_sentences(text) if q.rstrip().endswith("?")):
+        elif any(_HAVE_Q.match(q) and direct_question(q) is None for q in questions):
             options = [render(o) for o in templates().clarification_assume]  # "Do you have a re-contact metric?"
+        elif any(_YES_NO.match(q) and direct_question(q) is None for q in questions):
+            options = list(r.hand_back)  # "Does downsampling break the probabilities?": the candidate reasons it out
         else:
             return ""
         fresh = [o for o in options if o not in said]

@@ -144,7 +144,7 @@ _CLOSING = re.compile(r"(that'?s (all|it|everything|my design|the design|what i 
                       r"\bthank(s| you)\b|eso es todo|gracias|itna hi|bas,|merci|danke|vielen dank|obrigad[oa]|grazie|dzi[eę]kuj|"
                       r"te[sş]ekk[uü]r|감사합니다|고맙습니다|ありがとう|धन्यवाद|buona giornata|bonne journ[ée]e|"
                       r"sch[öo]nen tag|adi[oó]s|au revoir|tsch[üu]ss|arrivederci|do widzenia|ho[sş]ça kal|안녕히|お疲れ様|"
-                      r"\bdone( then| for (now|today))?)\W*$", re.I)
+                      r"\b(good ?)?bye\b|\bsee you\b|\bdone( then| for (now|today))?)\W*$", re.I)
 _CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci|danke|vielen dank|das war'?s|"
                             r"obrigad[oa]|that'?s all|grazie|dzi[eę]kuj[eę]|te[sş]ekk[uü]rler)\b|감사|ありがとう|धन्यवाद",
                             re.I)
@@ -154,10 +154,17 @@ LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once thi
 def signs_off_at_end(text: str) -> bool:
     """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
     its last sentence closes, or is a short thanks."""
-    tail = re.split(r"(?<=[.!?])\s+", text.strip())[-1]
-    if tail.rstrip().endswith("?"):
-        return False
-    return bool(_CLOSING.search(tail)) or (len(tail.split()) <= 8 and bool(_CLOSING_SHORT.search(tail)))
+    sentences = re.split(r"(?<=[.!?。！？])\s*", text.strip())
+    sentences = [s for s in sentences if s.strip()]
+    tail = sentences[-1] if sentences else ""
+    if tail.rstrip().endswith(("?", "？")):  # "That's all from me, thanks. Anything you'd recommend I read?"
+        before = sentences[-2] if len(sentences) > 1 else ""
+        return len(text.split()) <= 60 and bool(_CLOSING.search(before) or (len(before.split()) <= 8 and
+                                                                              _CLOSING_SHORT.search(before)))
+    if _CLOSING.search(tail) or (len(tail.split()) <= 8 and _CLOSING_SHORT.search(tail)):
+        return True
+    before = sentences[-2] if len(sentences) > 1 else ""  # "本日はありがとうございました。とても楽しかったです。"
+    return not re.search(r"[A-Za-z]", tail) and len(text.split()) <= 30 and bool(_CLOSING_SHORT.search(before))
 
 
 def ends_with_answer(wraps_up: bool, signed_off: bool, visited: int, short: bool = False) -> bool:
@@ -324,7 +331,7 @@ def direct_question(question: str) -> DirectQuestion | None:
     return None
 
 
-MoveCue = Literal["time", "repeat", "hint", "steer"]
+MoveCue = Literal["time", "repeat", "hint", "permission", "steer"]
 
 
 @lru_cache(maxsize=1)

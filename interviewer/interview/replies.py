@@ -14,10 +14,10 @@ from ..models import STAGES, Stage, Turn
 from ..text import shorten
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import asks_in, kind_for, question_parts, stage_named
+from .acts import asks_in, asks_in_problem, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
-from .policy import language_move, rephrase, small_talk_kind
+from .policy import language_move, move_cue, rephrase, small_talk_kind
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
 _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
@@ -42,7 +42,7 @@ class ConversationalReplies:
         t = templates()
         if self.scenario is None:
             return t.clarification_no_facts
-        parts = question_parts(text, marked=marked)
+        parts = [p for p in question_parts(text, marked=marked) if move_cue(p) not in ("permission", "steer")]
         if not parts:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
@@ -100,6 +100,17 @@ class ConversationalReplies:
             return
         yield from self._say("reply", message)
 
+    def _on_meta_question(self, text: str, slot: Slot, meta: dict, cue: str) -> Iterator[Event]:
+        """A question about the interview itself: "May I ask a few questions first?" (of course), "Where should I
+        start?" (the candidate's call, with the question in play)."""
+        yield self._record_move(text, slot, "what-would-you-do" if cue == "steer" else "small-talk", meta)
+        r = templates().replies
+        if cue == "permission":
+            yield from self._say("reply", r.permission)
+            return
+        question = self._question_in_play()
+        yield from self._say("reply", render(r.steer_open, question=question), allowed=[question])
+
     def _on_pause(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "thinking-pause", meta)
         yield from self._say("reply", self._unsaid(templates().replies.pause))
@@ -152,7 +163,7 @@ class ConversationalReplies:
     def _on_small_talk(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         """Meet small talk in kind (reassure nerves, answer "how are you?"), then the question, unless the last
         message was already a reply that restated it."""
-        asks = [p for p in asks_in(text) if small_talk_kind(p) == "other"] if self.scenario is not None else []
+        asks = [p for p in asks_in_problem(text) if small_talk_kind(p) == "other"] if self.scenario is not None else []
         answer = self._clarification(text, meta) if asks else None  # "Hi! ... Could I ask what kind of store it is?"
         yield self._record_move(text, slot, "small-talk", meta)
         question = self._question_in_play()
