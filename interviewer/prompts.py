@@ -128,7 +128,7 @@ class MoveCues(_Spec):
     """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
     expressions, one list of alternatives per move, in the order they are tried)."""
 
-    moves: dict[Literal["time", "repeat", "hint", "permission", "steer"], list[str]]
+    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "permission", "steer"], list[str]]
 
 
 class Level(_Spec):

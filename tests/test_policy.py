@@ -420,3 +420,15 @@ def test_a_goodbye_with_a_last_question_still_ends():
     assert signs_off_at_end("本日はありがとうございました。とても楽しかったです。")
     assert not signs_off_at_end("Thanks. Sure.")  # small talk at the start is no goodbye
     assert not signs_off_at_end("Thank you! I would now move to the model.")
+
+
+def test_a_long_summary_that_announces_the_end_and_thanks_is_a_goodbye_and_more_languages_are_heard():
+    assert signs_off_at_end("Okay, I'll wrap up then. So: time-based split, XGBoost on velocity features, cost-based "
+                            "thresholds. Thanks so much, this was really useful!")
+    assert signs_off_at_end("Prima, ik rond af. Samengevat: hashing, een vision backbone. Bedankt, dit was fijn!")
+    assert not signs_off_at_end("To summarize the requirements: 100M users, 200 ms. Thanks for the numbers. Now the "
+                                "framing: I'd predict watch time. Then rank.")  # thanks in passing, and it goes on
+    assert move_cue("Сколько у нас осталось времени?") == "time"
+    assert move_cue("Hoeveel tijd hebben we nog?") == "time"
+    assert move_cue("Sure, yeah, what's the question?") == "repeat"
+    assert move_cue("Извините, связь пропала. Можете повторить последний вопрос?") == "repeat"

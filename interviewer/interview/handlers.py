@@ -23,7 +23,8 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
-                     ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage)
+                     ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
+                     wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -164,7 +165,8 @@ class TurnHandlers:
         ss = self.state.at(index)
         if clarification is not None:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
-        if clarification is None and ends_with_answer(signs_off_at_end(text), "sign-off" in acts, len(self._visited()),
+        goodbye = "sign-off" in acts or wraps_up_with_thanks(text)  # "Okay, I'll wrap up. So: ... Thanks!"
+        if clarification is None and ends_with_answer(signs_off_at_end(text), goodbye, len(self._visited()),
                                                       short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))

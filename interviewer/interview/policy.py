@@ -154,6 +154,8 @@ LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once thi
 def signs_off_at_end(text: str) -> bool:
     """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
     its last sentence closes, or is a short thanks."""
+    if wraps_up_with_thanks(text):
+        return True
     sentences = re.split(r"(?<=[.!?。！？])\s*", text.strip())
     sentences = [s for s in sentences if s.strip()]
     tail = sentences[-1] if sentences else ""
@@ -331,7 +333,7 @@ def direct_question(question: str) -> DirectQuestion | None:
     return None
 
 
-MoveCue = Literal["time", "repeat", "hint", "permission", "steer"]
+MoveCue = Literal["time", "repeat", "hint", "wrap_up", "thanks", "permission", "steer"]
 
 
 @lru_cache(maxsize=1)
@@ -340,10 +342,20 @@ def _move_cues() -> tuple[tuple[str, re.Pattern], ...]:
     return tuple((cue, re.compile("|".join(words), re.I)) for cue, words in move_cues().moves.items())
 
 
+def wraps_up_with_thanks(text: str) -> bool:
+    """Whether a turn announces its own end and thanks ("Okay, I'll wrap up then. So: ... Thanks so much!", "Prima, ik
+    rond af. Samengevat: ... Bedankt!"): a goodbye however long its summary (the announcement within its first two
+    sentences, the thanks within its last two)."""
+    cues = dict(_move_cues())
+    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    head, tail = " ".join(sentences[:2]), " ".join(sentences[-2:])
+    return bool(cues["wrap_up"].search(head)) and bool(cues["thanks"].search(tail))
+
+
 def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
     for cue, pattern in _move_cues():
-        if pattern.search(text):
+        if cue not in ("wrap_up", "thanks") and pattern.search(text):
             return cue
     return None
