@@ -198,7 +198,7 @@ class TurnHandlers:
         if move == "challenge":
             evidence = shorten(g.trap_evidence or text, 120)
             message = render(self._unsaid(templates().challenge), evidence=evidence)
-            yield from self._say("challenge", message, allowed=[evidence])
+            yield from self._say("challenge", f"{lead} {message}".strip(), allowed=[evidence])  # the time, if asked
         elif move == "follow-up":
             yield from self._follow_up(slot, target, missed[0], ss, said=g, lead=lead)
         else:
