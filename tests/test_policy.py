@@ -30,6 +30,11 @@ from interviewer.prompts import interviewer_templates
 
 from .fakes import ScriptedGrader
 
+def _design(grader: ScriptedGrader) -> Interview:
+    """The design interview most tests here start (video recommendations, seed 3) with the scripted grader."""
+    return Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=grader)
+
+
 MOVES = [
     ("Hi, how are you?", "small-talk", "well, thank"),
     ("sorry, can you repeat that?", "repeat-request", "what would you like to know"),
@@ -60,7 +65,7 @@ def test_repeat_restates_the_question_in_play(indexed_home):
 
 
 def test_dont_know_offers_a_hint_then_moves_on_when_none_is_left(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     hints = iv._hints(iv.current)
     for i in range(len(hints)):
         out = iv.respond("I don't know, honestly.")
@@ -77,7 +82,7 @@ def test_pushback_moves_on(indexed_home):
 
 
 def test_sign_off_ends_the_interview(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("Thanks, I think that's all I have. Let's wrap up.")
     assert out[-1].kind == "end" and iv.finished
 
@@ -108,7 +113,7 @@ def test_content_with_a_question_is_graded_and_the_question_answered_without_a_p
 
 
 def test_no_message_is_repeated_word_for_word(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     for text in ["give me a sec", "give me a sec", "Do we support TV apps?", "Do we support TV apps?",
                  "It should be good.", "It should be good and fast.", "It should be good, fast and cheap."]:
         iv.respond(text)
@@ -139,20 +144,20 @@ def test_a_whole_design_up_front_is_credited_for_the_stages_it_covers(indexed_ho
 
 
 def test_a_question_about_a_term_explains_that_term_not_the_current_stage(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("Sorry, what do you mean by framing?")
     assert out[0].kind == "meaning-question" and "By framing I mean" in out[-1].text
 
 
 def test_a_rhetorical_question_inside_an_answer_gets_no_assumption_request(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("I'd start with logistic regression, then gradient-boosted trees over user and video "
                      "features. Would a deeper network be worth it later, once that works?")
     assert out[0].kind == "answer" and all(t.kind != "clarification" for t in out)
 
 
 def test_nothing_more_to_ask_moves_on(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("Nothing more to ask, the assumptions above are fine.")
     assert out[0].kind == "skip" and iv.current.id != "stage:clarify"
 
@@ -332,7 +337,7 @@ def test_what_the_candidate_already_said_is_never_asked_and_a_covered_stage_is_n
 
 
 def test_a_bulleted_list_of_requests_is_answered_part_by_part(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     facts = {f.id: f.answer.strip() for f in iv.scenario.facts}
     out = iv.respond("Before I design anything, I'd like to understand a few things:\n- how many daily active users\n"
                      "- how big the video catalogue is\n- what the business wants to optimise")
@@ -342,7 +347,7 @@ def test_a_bulleted_list_of_requests_is_answered_part_by_part(indexed_home):
 
 
 def test_a_check_in_inside_an_answer_is_answered_in_the_tone_of_its_grade(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader(score=0.5))
+    iv = _design(ScriptedGrader(score=0.5))
     out = iv.respond("I'd predict whether the user clicks a video and sort the feed by that probability. "
                      "Am I on the right track?")
     weak = interviewer_templates().replies.check_in["weak"]
@@ -352,7 +357,7 @@ def test_a_check_in_inside_an_answer_is_answered_in_the_tone_of_its_grade(indexe
 
 
 def test_once_every_question_is_covered_one_open_question_comes_before_the_end(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     for _ in range(len(iv.slots) + len(interviewer_templates().open_questions) + 2):
         out = iv.respond("skip")
         if any(t.meta.get("wrap_up") for t in out):
@@ -366,7 +371,7 @@ def test_once_every_question_is_covered_one_open_question_comes_before_the_end(i
 
 
 def test_a_time_question_or_a_hint_request_inside_a_turn_is_not_ignored(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("I'd log impressions, clicks and watch time and train on those. How much time do we have left?")
     assert "minutes left" in out[-1].text
     out = iv.respond("Honestly I'm stuck on this part. Could you give me a hint?")
@@ -374,7 +379,7 @@ def test_a_time_question_or_a_hint_request_inside_a_turn_is_not_ignored(indexed_
 
 
 def test_a_canned_reply_to_a_question_in_an_answer_is_never_said_twice(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader(score=3.5))
+    iv = _design(ScriptedGrader(score=3.5))
     opinion = interviewer_templates().replies.opinion
     said = []
     for _ in range(len(opinion) + 2):
@@ -400,13 +405,13 @@ def test_time_repeat_hint_and_steering_are_heard_in_the_languages_candidates_use
 
 
 def test_a_short_turn_asking_the_time_in_another_language_gets_the_time(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("¿Cuánto tiempo nos queda?")
     assert out[0].kind == "progress-question" and "minutes left" in out[-1].text
 
 
 def test_questions_about_the_interview_itself_get_answers_not_assumption_requests(indexed_home):
-    iv = Interview.start(mode="design", scenario="video-recommendation", seed=3, grader=ScriptedGrader())
+    iv = _design(ScriptedGrader())
     out = iv.respond("Hi! May I ask a few questions first?")
     assert out[-1].text == interviewer_templates().replies.permission
     out = iv.respond("Where should I start?")

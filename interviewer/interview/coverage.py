@@ -134,16 +134,16 @@ class CoverageMap:
                 shares[stages[best]] += 1 / len(sentences)
         return shares
 
-    def _answered(self, stage: str, text: str) -> dict[int, float]:
-        """Per deep-dive question of `stage`, the share of its key points' weight the candidate already said:
-        graded on every turn so far (`_probe_credit`), or, for a question no turn was graded against, a sentence
-        of `text` near enough to a point says it."""
+    def _answered(self, stage: str | None, text: str) -> dict[int, float]:
+        """Per deep-dive question of `stage` (None: of every stage), the share of its key points' weight the
+        candidate already said: graded on every turn so far (`_probe_credit`), or, for a question no turn was
+        graded against, a sentence of `text` near enough to a point says it."""
         credit = self._probe_credit()
         sentences = [s for s in split_sentences(text) if len(s.split()) >= 3] or [text]
         vectors = None
         answered = {}
         for j, slot in enumerate(self.slots):
-            if slot.stage.value != stage or slot.is_stage:
+            if (stage is not None and slot.stage.value != stage) or slot.is_stage:
                 continue
             if j in credit:
                 share = credit[j]

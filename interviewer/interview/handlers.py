@@ -331,7 +331,7 @@ class TurnHandlers:
         said = self._candidate_text()
         late = self._change_slots()
         shares = self._shares()
-        answered = {j: share for s in STAGES for j, share in self._answered(s.value, said).items()} if said else {}
+        answered = self._answered(None, said) if said else {}  # every stage's deep dives, the credit read once
         just = self._just_said()  # only what the last answer said is never asked; older credit only orders
         answered = {j: (share if share >= ANSWERED_AT and just.get(j, 0.0) >= ANSWERED_AT else min(share, ANSWERED_AT - 0.01))
                     for j, share in answered.items()}
