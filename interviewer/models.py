@@ -280,6 +280,7 @@ class TurnMeta(BaseModel):
     authored: str | None = None  # the follow-up question used (authored, or a stage template)
     hint: int | None = None  # which hint of the item was given
     question: str | None = None  # the question a message asks (sent as is; exempt from the leak check)
+    reask: bool | None = None  # the question in play put again: the last answer did not take it up
     leak_blocked: str | None = None  # the secret a message would have given away (so a generic one was sent)
     phrased_by: Literal["llm", "offline"] | None = None
     llm_fallback: str | None = None  # why the LLM did not phrase the message (then phrased offline)

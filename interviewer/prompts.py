@@ -59,8 +59,11 @@ class Replies(_Spec):
     """What the interviewer says to a conversational move (see `interview/replies.py`)."""
 
     repeat: list[str] = Field(min_length=1)
+    repeat_same: list[str] = Field(min_length=1)  # the question as it was (nothing to say another way)
     meaning: dict[Stage, str]
     meaning_quiz: str
+    meaning_term: str
+    meaning_unsaid: str
     pause: list[str] = Field(min_length=1)
     progress_design: str
     progress_design_no_time: str
@@ -88,6 +91,11 @@ class Replies(_Spec):
     steer_open: str  # "Where should I start?" on its own: the candidate's call, with the question in play
     permission: str  # "May I ask a few questions first?"
     hand_back: list[str] = Field(min_length=1)  # a yes/no question about a concept: the candidate reasons it out
+    # An answer that does not take up the question in play: the question once more (the stage the candidate
+    # talked about named, when it is another), then it is left.
+    reask: list[str] = Field(min_length=1)
+    reask_elsewhere: list[str] = Field(min_length=1)
+    reask_dropped: list[str] = Field(min_length=1)
 
 
 class InterviewerTemplates(_Spec):
@@ -128,7 +136,20 @@ class MoveCues(_Spec):
     """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
     expressions, one list of alternatives per move, in the order they are tried)."""
 
-    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "permission", "steer"], list[str]]
+    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "goodbye", "closing", "permission", "steer"],
+                 list[str]]
+
+
+class Term(_Spec):
+    forms: list[str] = Field(min_length=1)  # how candidates write it, lower case
+    means: str = Field(min_length=10)  # said after "By <term> I mean"
+
+
+class Glossary(_Spec):
+    """`prompts/glossary.yaml`: plain definitions of the terms the interviewer's questions use, for a candidate who
+    asks what one means (a definition, never the answer)."""
+
+    terms: list[Term] = Field(min_length=1)
 
 
 class Level(_Spec):
@@ -155,7 +176,7 @@ class ReportTexts(_Spec):
 
 
 SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates,
-                                 "report.yaml": ReportTexts, "cues.yaml": MoveCues}
+                                 "report.yaml": ReportTexts, "cues.yaml": MoveCues, "glossary.yaml": Glossary}
 
 
 def load(name: str) -> _Spec:
@@ -177,6 +198,11 @@ def interviewer_templates() -> InterviewerTemplates:
 @lru_cache(maxsize=1)
 def move_cues() -> MoveCues:
     return load("cues.yaml")
+
+
+@lru_cache(maxsize=1)
+def glossary() -> Glossary:
+    return load("glossary.yaml")
 
 
 @lru_cache(maxsize=1)

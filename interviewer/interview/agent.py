@@ -24,6 +24,8 @@ from types import SimpleNamespace
 import time
 from collections.abc import Iterator
 
+import numpy as np
+
 from ..config import Settings, get_settings
 from ..corpus.embeddings import embed
 from ..errors import InterviewError
@@ -44,7 +46,8 @@ from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import ack_tone, asked_stage, charge, fact_scores, move_cue, pick_facts, signs_off_at_end, topic_words
+from .policy import (ack_tone, asked_stage, charge, fact_scores, gloss, move_cue, pick_facts, says_goodbye, signs_off_at_end,
+                     topic_words)
 from .state import replay
 
 
@@ -56,6 +59,7 @@ _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|th
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
 SHORT_MOVE_WORDS = 25  # "May I ask a few questions first?", "Where should I start?" on their own
 CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
+GOODBYE_AFTER_STAGES = 2  # "Thanks for having me!" at the start is a greeting: a goodbye needs the interview under way
 _CUE_KINDS = {"time": "progress-question", "repeat": "repeat-request", "hint": "hint-request"}
 _CUE_OVERRIDES = ("answer", "dont-know", "thinking-pause", "other-language", "small-talk", "clarifying-question",
                   "off-topic")
@@ -201,6 +205,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
                 len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
             turn_kind = "end"  # "How much time is left? ok. done then."
+        if turn_kind not in ("end", "clarifying-question") and len(self._visited()) >= GOODBYE_AFTER_STAGES and \
+                says_goodbye(text):
+            turn_kind = "end"  # "Vielen Dank für das Gespräch!", "I think that's my design. Thanks! Any feedback?"
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
         closing = self._in_open_questions() and turn_kind not in _KEEP_TALKING and (
@@ -260,7 +267,12 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         fact's topic words (`policy.fact_scores`), over `threshold` (the settings' by default; lower for a part
         in another language, which the English embedding reads poorly)."""
         facts = self.scenario.facts
-        sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
+        fact_vectors = embed([f"{f.topic}. {f.answer}" for f in facts])
+        sims = embed(parts) @ fact_vectors.T
+        glosses = [" ".join(sorted(gloss(p))) if english_share(p) < 0.5 else "" for p in parts]
+        if any(glosses):  # another language: its mapped English words read too ("combien d'utilisateurs" → users)
+            glossed = embed([g or p for g, p in zip(glosses, parts, strict=True)]) @ fact_vectors.T
+            sims = np.maximum(sims, glossed)
         topics = [topic_words(f.topic) for f in facts]
         scores = [fact_scores(sims[i].tolist(), [len(topic_words(p) & t) if lexical else 0 for t in topics])
                   for i, p in enumerate(parts)]

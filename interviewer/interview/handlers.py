@@ -20,7 +20,7 @@ from ..text import shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS, asks_in_problem
+from .acts import CONTENT_WORDS, asks_in_problem, english_share
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
                      ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
@@ -32,6 +32,9 @@ DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the c
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
 MAX_OPEN_QUESTIONS = 2  # more stock questions in a row stop reacting to the candidate; then the last one
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
+ADVICE_SAID_AT = 0.45  # the close names no gap a sentence of the candidate's comes this near (looser than SAID_AT)
+REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
+ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
 
 
 @dataclass
@@ -148,7 +151,8 @@ class TurnHandlers:
         # requirements: every request for information is answered, a fact or "assume" ("would a deeper network be
         # worth it?" asks the interviewer's view, not a fact)
         asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None for p in asks_in_problem(text))
-        clarify = clarify or asks
+        clarify = clarify or asks or any(q.rstrip().endswith("?") and direct_question(q) is None  # "... how long
+                                         for q in split_sentences(text))  # does a chargeback take?": its fact, if any
         clarification = self._clarification(text, meta, marked=not asks) if clarify else None
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
@@ -160,6 +164,12 @@ class TurnHandlers:
             hints = self._hints(slot)
             if ss_hints := [h for h in hints if h not in self._said_text()]:
                 lead = f"{lead} {render(templates().replies.dont_know_hint, hint=ss_hints[0])}".strip()
+        engaged = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else True
+        # put the question again only to a short answer in English that stays in its stage: a candidate driving their
+        # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
+        can_reask = len(text.split()) < REASK_WORDS and english_share(text) >= 0.5 and \
+            meta.get("talked") in (None, slot.stage.value)
+        meta["engaged"] = engaged
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
@@ -194,8 +204,13 @@ class TurnHandlers:
             missed = []
             lead = f"{lead} {templates().replies.steer}".strip()
         move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
-                            [kp.id for kp in missed], pushback="pushback" in acts)
-        if move == "challenge":
+                            [kp.id for kp in missed], pushback="pushback" in acts, engaged=engaged,
+                            reasks=ss.reasks if can_reask else 1)
+        if move == "advance" and not engaged and not lead and ss.reasks:  # asked twice, taken up neither time
+            lead = self._unsaid(list(templates().replies.reask_dropped))
+        if move == "reask":
+            yield from self._reask(slot, meta.get("talked"), lead)
+        elif move == "challenge":
             evidence = shorten(g.trap_evidence or text, 120)
             message = render(self._unsaid(templates().challenge), evidence=evidence)
             yield from self._say("challenge", f"{lead} {message}".strip(), allowed=[evidence])  # the time, if asked
@@ -207,6 +222,37 @@ class TurnHandlers:
                                                prefix=templates().replies.pushback_taken if pushback else lead)
 
     # --- follow-ups ----------------------------------------------------------------------------
+
+    def _engages(self, slot: Slot, g: Grade, text: str) -> bool:
+        """Whether an answer takes up the question in play: it says one of the question's points, or two in part,
+        or one of its sentences is close to what was asked (a stage question is taken up by any answer)."""
+        verdicts = [v.verdict for v in g.key_points]
+        if slot.is_stage or "covered" in verdicts or verdicts.count("partial") >= 2:  # one partial is often chance
+            return True
+        asked = self._asked_text()
+        sentences = [s for s in split_sentences(text) if len(s.split()) >= 3]
+        if not asked or not sentences:
+            return True  # nothing to compare: no reason to put the question again
+        return float((embed(sentences) @ embed([asked]).T).max()) >= ENGAGED_AT
+
+    def _asked_text(self) -> str:
+        """The question the interviewer's last message asked (a follow-up's, else the question in play)."""
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer" and t.kind != "reply"), None)
+        if last is None:
+            return ""
+        return last.meta.get("question") or last.meta.get("authored") or self.question(self.slots[self.state.slot])
+
+    def _reask(self, slot: Slot, talked: str | None, lead: str) -> Iterator[Event]:
+        """The last answer did not take up the question: it is put again, once, naming where the candidate went."""
+        r = templates().replies
+        question = self._asked_text()
+        if talked is not None and talked != slot.stage.value:
+            body = render(self._unsaid(r.reask_elsewhere), stage_name=templates().stage_names[Stage(talked)],
+                          question=question)
+        else:
+            body = render(self._unsaid(r.reask), question=question)
+        yield from self._say("question", f"{lead} {body}".strip(), allowed=[question],
+                             extra={"question": question, "reask": True})
 
     def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState,
                    said: Grade | None = None, lead: str = "") -> Iterator[Event]:
@@ -423,12 +469,30 @@ class TurnHandlers:
 
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
         report = self.report()
-        advice = report.summary[2] if len(report.summary) >= 3 else ""  # the one thing to work on next
+        advice = self._advice(report)
         message = render(templates().end_early if early else templates().end, overall=report.overall_line,
                          next=advice)
         yield from self._say("end", f"{prefix} {message}".strip())
         self.store.set_status(self.id, "ended")
         self.info = self.info.model_copy(update={"status": "ended"})
+
+    def _advice(self, report) -> str:
+        """The one thing to work on next, as the close says it: the report's, unless the transcript says otherwise
+        (a stage called not reached that the candidate talked about, a point called missed that one of their
+        sentences says): a close that contradicts what the candidate just said is worse than none."""
+        if len(report.summary) < 3:
+            return ""
+        advice = report.summary[2]
+        if self.scenario is None:
+            return advice
+        talked = {s.title for s in report.stages if s.stage in self._talked() or s.covered > 0}
+        if report.not_reached and report.not_reached[0] in talked:
+            return ""
+        missed = [m for q in report.questions for m in q.missed if m and m[1:] in advice]
+        sentences = [s for s in split_sentences(self._candidate_text()) if len(s.split()) >= 3]
+        if missed and sentences and float((embed(sentences) @ embed(missed[:1]).T).max()) >= ADVICE_SAID_AT:
+            return ""
+        return advice
 
     def _opening(self) -> None:
         slot = self.slots[0]

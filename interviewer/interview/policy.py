@@ -10,14 +10,14 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
-from ..prompts import move_cues
+from ..prompts import Term, glossary, move_cues
 from ..text import content_words
 
 MAX_FOLLOW_UPS = {"design": 2, "drill": 0, "grill": 1, "review": 1}
 WORDS_PER_MINUTE = 130  # a spoken or typed answer is charged at least this long against the stage budget
 MAX_GAP_S = 600  # idle time beyond this (a break, a crash) is not charged to the stage
 
-Move = Literal["advance", "challenge", "follow-up"]
+Move = Literal["advance", "challenge", "follow-up", "reask"]
 Tone = Literal["strong", "partial", "weak", "trap", "neutral"]
 
 
@@ -44,11 +44,16 @@ def stage_done(covered: Iterable[str], weights: dict[str, float], spent_s: float
 
 
 def after_answer(fell_into_trap: bool, challenged: bool, follow_ups: int, limit: int, missed: list[str],
-                 pushback: bool = False) -> Move:
+                 pushback: bool = False, engaged: bool = True, reasks: int = 0) -> Move:
     """What follows an answer: challenge a trap once, else probe the first missed point, within the limit.
-    An answer that pushes back ("I already covered that") is taken as the candidate's last word here."""
+    An answer that pushes back ("I already covered that") is taken as the candidate's last word here. An answer
+    that does not take up the question in play (`engaged` false: it says none of its points, even in part) gets
+    no follow-up, which would presume an answer never given: the question is put again once (`reasks`), then
+    left."""
     if fell_into_trap and not challenged and follow_ups < limit:
         return "challenge"
+    if not engaged and not pushback:
+        return "reask" if reasks == 0 else "advance"
     if missed and follow_ups < limit and not pushback:
         return "follow-up"
     return "advance"
@@ -278,13 +283,38 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "trafic": "traffic", "idioma": "languages", "mercad": "markets", "catalo": "catalogue",
              "dau": "users", "mau": "users", "qps": "traffic", "rps": "traffic", "reques": "traffic",
              "goal": "objective", "metric": "objective", "succes": "objective", "budget": "latency",
-             "kitne": "users", "daily": "users", "active": "users", "volume": "traffic", "peak": "traffic"}
+             "kitne": "users", "daily": "users", "active": "users", "volume": "traffic", "peak": "traffic",
+             # German, French, Portuguese, Italian, Dutch, Spanish forms of the words requirements questions use
+             "nutzer": "users", "benutz": "users", "utilis": "users", "usuári": "users", "utenti": "users",
+             "gebrui": "users", "villes": "cities", "städte": "cities", "cidade": "cities", "città": "cities",
+             "produc": "products", "produk": "products", "produt": "products", "prodot": "products",
+             "catálo": "catalogue", "katalo": "catalogue", "catalog": "catalogue", "sortim": "catalogue",
+             "mails": "message", "nachri": "message", "messag": "message", "mensag": "message", "correo": "message",
+             "verarb": "volume", "volumen": "volume", "système": "system", "sistema": "system", "sistem": "system",
+             "system": "system", "actuel": "current", "aktuel": "current", "atual": "current", "actual": "current",
+             "regeln": "rules", "règles": "rules", "regras": "rules", "reglas": "rules", "latênc": "latency",
+             "latenz": "latency", "schnel": "latency", "rapide": "latency", "rápido": "latency", "betrug": "fraud",
+             "fraude": "fraud", "frode": "fraud", "kosten": "cost", "coût": "cost", "custo": "cost", "costo": "cost",
+             "étique": "labels", "etiket": "labels", "rótulo": "labels", "labels": "labels", "vídeos": "videos",
+             "vidéos": "videos", "anúnci": "ads", "annonc": "ads", "anzeig": "ads", "werbun": "ads", "anunci": "ads",
+             "événem": "events", "veranst": "events", "abonne": "subscribers", "assina": "subscribers",
+             "suscri": "subscribers", "kündig": "churn", "résili": "churn", "cancel": "churn", "docume": "documents",
+             "dokume": "documents", "langue": "languages", "sprach": "languages", "línguas": "languages",
+             "schon": "current", "déjà": "current", "già": "current", "bereit": "current"}
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def topic_words(text: str) -> set[str]:
     """A text's content words (cut to six letters), with other-language words and near-synonyms mapped."""
     got = content_words(text)
-    return got | {_SYNONYMS[k][:6] for w in got for k in (w, w[:3]) if k in _SYNONYMS}
+    letters = {w[:6] for w in _LETTERS.findall(text.lower()) if len(w) > 2}  # "catálogo", "système" whole
+    return got | {_SYNONYMS[k][:6] for w in got | letters for k in (w, w[:3]) if k in _SYNONYMS}
+
+
+def gloss(text: str) -> set[str]:
+    """The English topic words a text's other-language words map to ("combien d'utilisateurs" → {"users"})."""
+    got = content_words(text) | {w[:6] for w in _LETTERS.findall(text.lower()) if len(w) > 2}
+    return {_SYNONYMS[k] for w in got for k in (w, w[:3]) if k in _SYNONYMS and _SYNONYMS[k] not in got}
 
 
 def fact_scores(similarities: Sequence[float], overlaps: Sequence[int]) -> list[float]:
@@ -352,10 +382,49 @@ def wraps_up_with_thanks(text: str) -> bool:
     return bool(cues["wrap_up"].search(head)) and bool(cues["thanks"].search(tail))
 
 
+GOODBYE_WORDS = 80  # a turn this long or longer is a design that mentions thanks, not a goodbye
+
+
+def says_goodbye(text: str) -> bool:
+    """Whether a turn ends the candidate's side with a goodbye, in any language: within its last two sentences it
+    thanks for the interview as a whole ("Vielen Dank für das Gespräch!"), or it closes ("I think that's my design",
+    "C'est tout") and thanks; a last question may follow ("... Any feedback?"). Never a long turn."""
+    if len(text.split()) >= GOODBYE_WORDS:
+        return False
+    cues = dict(_move_cues())
+    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    tail = " ".join(sentences[-3:] if sentences and sentences[-1].rstrip().endswith(("?", "？")) else sentences[-2:])
+    return bool(cues["goodbye"].search(tail)) or (bool(cues["closing"].search(tail)) and bool(cues["thanks"].search(tail)))
+
+
 def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
     for cue, pattern in _move_cues():
-        if cue not in ("wrap_up", "thanks") and pattern.search(text):
+        if cue not in ("wrap_up", "thanks", "goodbye", "closing") and pattern.search(text):
             return cue
     return None
+
+
+_TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|what(?:'s| is| are| does)|define|是指|指的是|qu'est-ce que|что такое|"
+                         r"qué es|was ist|o que é|cosa (?:si intende per|è))\s+(?:the |a |an |an? |this |that |)?"
+                         r"['\"‘’“”]?([\w@\- ]{2,40}?)['\"‘’“”]?\s*(?:mean|here|exactly|in this context|again)?\s*[?？.,]", re.I)
+
+
+def asked_term(text: str) -> str | None:
+    """The term a question about meaning asks about ("What do you mean by 'interleaving'?" → "interleaving"), or
+    None when it names none."""
+    m = _TERM_ASKED.search(text)
+    return m.group(1).strip().lower() if m else None
+
+
+def defined_term(text: str, prefer: str = "") -> tuple[str, Term] | None:
+    """The glossary term a candidate's text names (the form as written, and its entry): the longest form found,
+    those in `prefer` (what the interviewer said) first."""
+    lowered = text.lower()
+    found = [(form, term) for term in glossary().terms for form in term.forms
+             if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", lowered)]
+    if not found:
+        return None
+    said = prefer.lower()
+    return max(found, key=lambda f: (f[0] in said, len(f[0])))

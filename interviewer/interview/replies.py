@@ -17,13 +17,17 @@ from ..prompts import render
 from .acts import asks_in, asks_in_problem, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
-from .policy import language_move, move_cue, rephrase, small_talk_kind
+from .policy import asked_term, defined_term, language_move, move_cue, rephrase, small_talk_kind
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
 _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
                           r"si no te molesta|theek hai|is that ok|ok with you|portugu[eê]s|posso|auf deutsch|"
-                          r"en fran[cç]ais)\b", re.I)
+                          r"en fran[cç]ais|auf englisch|em portugu[eê]s|in italiano|in het nederlands|по-русски|на русском|"
+                          r"tiếng việt|بالعربية|हिंदी में)\b|用中文|说中文|中文回答", re.I)
 
+
+# "What do you mean by the second part?" points at the question, not at a term
+_POINTS_AT_QUESTION = re.compile(r"\b(part|question|that|this|it|last|first|second|third|bit|word|sentence|one)\b", re.I)
 
 ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
 
@@ -83,19 +87,35 @@ class ConversationalReplies:
         asked = sum(t.role == "candidate" and t.kind == "repeat-request" and t.item_id == slot.id
                     for t in self.turns)
         said = rephrase(question) if asked <= 1 else question
+        r = templates().replies
         if slot.is_stage and slot.stage == Stage.clarify and self.scenario is not None:  # the problem itself
             said = question = f"{self.scenario.prompt.strip()} {question}"
-        message = self._unsaid([render(o, question=said) for o in templates().replies.repeat])
+        elif said == question and asked <= 1 and slot.is_stage and self.scenario is not None:
+            said = f"{question} {r.meaning[slot.stage]}"  # no detail to reorder: what the stage's question means
+        options = r.repeat if said != question else r.repeat_same  # never "another way" for the same words
+        message = self._unsaid([render(o, question=said) for o in options])
         yield from self._say("reply", message, allowed=[question, said])
 
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "meaning-question", meta)
         r = templates().replies
+        question = self._question_in_play()
+        said = " ".join(t.text for t in self.turns if t.role == "interviewer")
+        defined = defined_term(text, prefer=question)
+        term = asked_term(text)
+        if defined is not None and (defined[0] in said.lower() or term is None):
+            message = render(r.meaning_term, term=defined[0], means=defined[1].means, question=question)
+            yield from self._say("reply", message, allowed=[question])
+            return
+        if term and stage_named(term) is None and not _POINTS_AT_QUESTION.search(term) and \
+                not any(w in said.lower() for w in term.split() if len(w) > 3):
+            yield from self._say("reply", render(r.meaning_unsaid, term=f"“{term}”", question=question),
+                                 allowed=[question])  # "interleaving?" when nothing of the kind was said
+            return
         named = stage_named(text)
         if self.scenario is not None and (slot.is_stage or named):
             message = r.meaning[named or slot.stage]
         else:
-            question = self._question_in_play()
             yield from self._say("reply", render(r.meaning_quiz, question=question), allowed=[question])
             return
         yield from self._say("reply", message)
@@ -198,10 +218,10 @@ class ConversationalReplies:
         r = templates().replies
         mixing = bool(_ASKS_TO_MIX.search(text))
         message = r.other_language_mixed if mixing else r.other_language
-        if ("clarifying-question" in acts or asks_in(text)) and self.scenario is not None and not mixing:
+        if ("clarifying-question" in acts or asks_in(text)) and self.scenario is not None:
             answer = self._clarification(text, meta)
             if meta.get("fact"):  # a fact it asks for is answered; no assumption request for a language question
-                message = f"{answer} {message}"
+                message = f"{message} {answer}" if mixing else f"{answer} {message}"
         yield from self._say("reply", message)
 
     def _hints(self, slot: Slot) -> list[str]:

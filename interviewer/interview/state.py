@@ -16,6 +16,7 @@ class SlotState:
     hints: int = 0
     challenged: bool = False
     repeats: int = 0
+    reasks: int = 0  # the question put again after an answer that did not take it up
     empties: int = 0
     used_questions: list[str] = field(default_factory=list)
     closed: bool = False
@@ -57,6 +58,8 @@ def replay(turns: list[Turn]) -> State:
                 slot.follow_ups += 1  # a challenge is a follow-up too
             elif turn.kind == "hint":
                 slot.hints += 1
+            if meta.reask:
+                slot.reasks += 1
             elif turn.kind == "end":
                 state.finished = True
             state.last_interviewer_at = turn.at
