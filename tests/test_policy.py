@@ -11,15 +11,19 @@ from interviewer.interview.policy import (
     ack_tone,
     after_answer,
     asked_stage,
+    asked_term,
+    defined_term,
     direct_question,
     ends_with_answer,
     entry_slot,
     fact_scores,
+    gloss,
     language_move,
     move_cue,
     next_slot,
     pick_facts,
     rephrase,
+    says_goodbye,
     signs_off_at_end,
     small_talk_kind,
     stage_header,
@@ -437,3 +441,129 @@ def test_a_long_summary_that_announces_the_end_and_thanks_is_a_goodbye_and_more_
     assert move_cue("Hoeveel tijd hebben we nog?") == "time"
     assert move_cue("Sure, yeah, what's the question?") == "repeat"
     assert move_cue("Извините, связь пропала. Можете повторить последний вопрос?") == "repeat"
+
+
+def test_an_answer_that_does_not_take_up_the_question_gets_no_follow_up_presuming_it():
+    assert after_answer(False, False, 0, 2, ["kp"], engaged=False, reasks=0) == "reask"  # once more
+    assert after_answer(False, False, 0, 2, ["kp"], engaged=False, reasks=1) == "advance"  # then left
+    assert after_answer(True, False, 0, 2, ["kp"], engaged=False) == "challenge"  # a trap is still a trap
+    assert after_answer(False, False, 0, 2, ["kp"], engaged=True) == "follow-up"
+
+
+def _to_deep_dive(iv: Interview) -> None:
+    for _ in range(len(iv.slots)):
+        if not iv.current.is_stage:
+            return
+        iv.respond("skip")
+    raise AssertionError("no deep dive in the plan")
+
+
+def test_a_deep_dive_answered_with_something_else_is_asked_again_once_then_left(indexed_home):
+    iv = _design(ScriptedGrader())  # covers no key point: the answers below take up nothing
+    _to_deep_dive(iv)
+    probe = iv.current.id
+    asked = iv.question(iv.current)
+    out = iv.respond("I would host everything on Kubernetes with autoscaling.")
+    assert out[-1].kind == "question" and out[-1].meta.get("reask") and asked in out[-1].text
+    assert iv.current.id == probe
+    out = iv.respond("I would cache the results in Redis for a day and batch the writes.")
+    assert not out[-1].meta.get("reask") and out[-1].kind != "follow-up"
+    assert iv.current.id != probe  # left, not drilled
+    assert any(lead in out[-1].text for lead in interviewer_templates().replies.reask_dropped)
+
+
+def test_a_deep_dive_answer_that_takes_it_up_may_be_followed_up(indexed_home):
+    iv = _design(ScriptedGrader())
+    _to_deep_dive(iv)
+    points = iv.target(iv.current).key_points
+    iv.grader = ScriptedGrader(covers={points[0].id})
+    out = iv.respond("Here is how I would handle it, with the first thing that matters most.")
+    assert not out[-1].meta.get("reask")
+
+
+def test_a_long_answer_driving_elsewhere_is_followed_not_asked_again(indexed_home):
+    iv = _design(ScriptedGrader())
+    _to_deep_dive(iv)
+    out = iv.respond("Let me lay out the whole thing my way. " + "I would build a candidate generator, a ranker, "
+                     "a re-ranker for diversity and a feature store, each with its own service and its own owner. " * 3)
+    assert not out[-1].meta.get("reask")
+
+
+def test_goodbyes_in_the_languages_candidates_use_are_heard():
+    for text in ("Vielen Dank für das Gespräch, es hat mir Spaß gemacht!", "好的，谢谢您！今天的面试很有收获。",
+                 "Je pense que c'est tout. Merci beaucoup pour l'entretien !",
+                 "I think that's my design. Thanks for steering me earlier. Any feedback?",
+                 "Thanks for your time today, this was useful.", "Спасибо за интервью!",
+                 "Obrigada pela entrevista, foi ótimo."):
+        assert says_goodbye(text), text
+    for text in ("Thanks for the hint. So I would use velocity features.", "Great, thanks.",
+                 "Thanks. I'd add canary deployment and shadow mode.", "Hi, thanks for having me!",
+                 "Thanks for the interview question. " + "I would shard the index by region and replicate it. " * 12):
+        assert not says_goodbye(text), text
+
+
+def test_a_goodbye_ends_the_interview_once_it_is_under_way_but_not_at_the_start(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Hi! Thanks for your time today, I'm excited.")
+    assert not iv.finished and out[-1].kind != "end"
+    for _ in range(6):
+        iv.respond("skip")
+    out = iv.respond("Vielen Dank für das Gespräch!")
+    assert iv.finished and out[-1].kind == "end"
+
+
+def test_a_term_in_the_question_is_defined_and_one_never_said_is_pointed_out(indexed_home):
+    assert asked_term("What do you mean by 'interleaving'?") == "interleaving"
+    assert defined_term("Sorry, what does prevalence mean here?")[0] == "prevalence"
+    assert asked_term("What do you mean by the second part?") == "second part"
+    iv = _design(ScriptedGrader())
+    out = iv.respond("What do you mean by prevalence?")  # a term the interviewer never used
+    assert "prevalence" in out[-1].text and "didn't mean" in out[-1].text
+    for _ in range(len(iv.slots)):  # on to a question that uses a term of the glossary
+        said = [t.text for t in iv.turns if t.role == "interviewer"][-1]
+        if defined_term(said):
+            break
+        iv.respond("skip")
+    form, entry = defined_term(said)
+    out = iv.respond(f"Sorry, what do you mean by {form}?")
+    assert out[-1].kind == "reply" and entry.means in out[-1].text
+    out = iv.respond("What do you mean by zorbification?")
+    assert "zorbification" in out[-1].text and iv.question(iv.current) in out[-1].text
+    out = iv.respond("What do you mean by the second part?")
+    assert "didn't mean" not in out[-1].text  # that points at the question, not at a term
+
+
+def test_a_repeat_with_nothing_to_say_another_way_does_not_claim_to_rephrase(indexed_home):
+    iv = _design(ScriptedGrader())
+    iv.respond("skip")  # a stage question with no detail to reorder
+    question = iv.question(iv.current)
+    out = iv.respond("Sorry, could you say that again?")
+    assert question in out[-1].text
+    if out[-1].text.endswith(question):  # the same words: not announced as another way of putting it
+        assert "another way" not in out[-1].text
+
+
+def test_other_language_questions_reach_their_facts_through_their_english_words(indexed_home):
+    assert "users" in gloss("combien d'utilisateurs a l'application")
+    assert "catalogue" in gloss("¿cuántos productos tiene el catálogo?")
+    iv = _design(ScriptedGrader())
+    facts = {f.id: f.answer.strip() for f in iv.scenario.facts}
+    out = iv.respond("Bonjour ! Est-ce que je peux répondre en français ? D'abord : combien d'utilisateurs a "
+                     "l'application ?")
+    assert out[-1].kind == "reply" and any(answer in out[-1].text for answer in facts.values())
+
+
+def test_the_close_names_no_gap_the_candidate_filled(indexed_home):
+    iv = _design(ScriptedGrader())  # every point graded missing
+    said = "I'd log every impression with the features as served and join watch events to it afterwards."
+    iv.respond(said)
+    report = iv.report()
+    question = report.questions[0].model_copy(update={"missed": [said]})
+    claimed = report.model_copy(update={"questions": [question], "summary": report.summary[:2] + [
+        f"Work on requirements next (0.0/4): {said[0].lower() + said[1:]}"]})
+    assert iv._advice(claimed) == ""  # the grader missed it, but the candidate said it: the close says nothing
+    other = "Plan for the model's own recommendations skewing what gets logged."
+    question = report.questions[0].model_copy(update={"missed": [other]})
+    claimed = claimed.model_copy(update={"questions": [question], "summary": report.summary[:2] + [
+        f"Work on requirements next (0.0/4): {other[0].lower() + other[1:]}"]})
+    assert iv._advice(claimed) == claimed.summary[2]

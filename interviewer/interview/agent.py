@@ -47,6 +47,7 @@ from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
 from .policy import (ack_tone, asked_stage, charge, fact_scores, gloss, move_cue, pick_facts, says_goodbye, signs_off_at_end,
+                     thanks_only,
                      topic_words)
 from .state import replay
 
@@ -202,11 +203,13 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if cue in ("permission", "steer") and len(text.split()) < SHORT_MOVE_WORDS and not asks_in_problem(text):
             yield from self._on_meta_question(text, slot, {"seconds": 0.0, "acts": acts}, cue)  # "May I ask first?"
             return
+        under_way = len(self._visited()) >= GOODBYE_AFTER_STAGES
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
-                len(text.split()) < CONTENT_WORDS and signs_off_at_end(text):
+                len(text.split()) < CONTENT_WORDS and signs_off_at_end(text) and (under_way or not thanks_only(text)):
             turn_kind = "end"  # "How much time is left? ok. done then."
-        if turn_kind not in ("end", "clarifying-question") and len(self._visited()) >= GOODBYE_AFTER_STAGES and \
-                says_goodbye(text):
+        if turn_kind == "end" and kind is None and not under_way and thanks_only(text):
+            turn_kind = "small-talk"  # "Hi! Thanks for your time today.": a greeting before anything has begun
+        if turn_kind not in ("end", "clarifying-question") and under_way and says_goodbye(text):
             turn_kind = "end"  # "Vielen Dank für das Gespräch!", "I think that's my design. Thanks! Any feedback?"
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}

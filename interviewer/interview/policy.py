@@ -397,6 +397,15 @@ def says_goodbye(text: str) -> bool:
     return bool(cues["goodbye"].search(tail)) or (bool(cues["closing"].search(tail)) and bool(cues["thanks"].search(tail)))
 
 
+def thanks_only(text: str) -> bool:
+    """Whether the only closing words of a turn are thanks ("Hi! Thanks for your time today."): at the start of an
+    interview, a greeting, not a goodbye."""
+    cues = dict(_move_cues())
+    bye = re.compile(r"\b((good ?)?bye|see you|let'?s (stop|end|wrap)|i'?m done|that'?s all|au revoir|adi[oó]s|tsch[üu]ss)\b",
+                     re.I)
+    return bool(cues["thanks"].search(text)) and not bye.search(text)
+
+
 def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
