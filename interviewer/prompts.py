@@ -63,6 +63,7 @@ class Replies(_Spec):
     meaning: dict[Stage, str]
     meaning_quiz: str
     meaning_term: str
+    meaning_term_unsaid: str
     meaning_unsaid: str
     pause: list[str] = Field(min_length=1)
     progress_design: str

@@ -517,8 +517,9 @@ def test_a_term_in_the_question_is_defined_and_one_never_said_is_pointed_out(ind
     assert defined_term("Sorry, what does prevalence mean here?")[0] == "prevalence"
     assert asked_term("What do you mean by the second part?") == "second part"
     iv = _design(ScriptedGrader())
-    out = iv.respond("What do you mean by prevalence?")  # a term the interviewer never used
-    assert "prevalence" in out[-1].text and "didn't mean" in out[-1].text
+    out = iv.respond("What do you mean by prevalence?")  # a term the interviewer never used: said so, and defined
+    assert "prevalence" in out[-1].text and "didn't use" in out[-1].text
+    assert defined_term("prevalence")[1].means in out[-1].text
     for _ in range(len(iv.slots)):  # on to a question that uses a term of the glossary
         said = [t.text for t in iv.turns if t.role == "interviewer"][-1]
         if defined_term(said):
@@ -567,3 +568,9 @@ def test_the_close_names_no_gap_the_candidate_filled(indexed_home):
     claimed = claimed.model_copy(update={"questions": [question], "summary": report.summary[:2] + [
         f"Work on requirements next (0.0/4): {other[0].lower() + other[1:]}"]})
     assert iv._advice(claimed) == claimed.summary[2]
+
+
+def test_asking_the_interviewers_view_is_heard_in_other_languages_and_a_detail_check_in_too():
+    for text in ("¿Ustedes qué opinan?", "Qu'en pensez-vous ?", "Was denken Sie?", "你觉得呢？", "Как вы думаете?"):
+        assert direct_question(text) == "opinion", text
+    assert direct_question("Sorry about going deep early - was the level of detail right?") == "check-in"

@@ -430,7 +430,7 @@ class TurnHandlers:
         """A short reply to a question in an answer that asks the interviewer's view (`policy.direct_question`):
         a check-in in the tone the grade allows, an opinion handed back; empty when there is none, or when the
         answer fell into the trap (it is challenged instead)."""
-        questions = [q for q in split_sentences(text) if q.rstrip().endswith("?")]
+        questions = [q for q in split_sentences(text) if q.rstrip().endswith(("?", "？"))]
         asked = [direct_question(q) for q in questions]
         r = templates().replies
         said = self._said_text()

@@ -339,13 +339,16 @@ _CHECK_IN_Q = re.compile(
     r"on track|is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
-    r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i)\b",
+    r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
+    r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine))\b",
     re.I)
 _OPINION_Q = re.compile(
     r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
     r"common|the right|a good|reasonable)|better|best|usually|typically|standard|common(ly)?|worth|"
     r"would you|do you (think|recommend|prefer|suggest)|how (long|often|many|much) should|what do people|"
-    r"is there a (rule|standard|best)|normal(ly)?)\b", re.I)
+    r"is there a (rule|standard|best)|normal(ly)?)\b|qu[ée] (opinan?|opinas|piensas?|piensan)|qu.en pensez|"
+    r"was (meinen|denken) sie|was denkst du|o que (voc[eê]|vocês) acha|cosa ne pensi|wat vind (je|jij|u)|"
+    r"как вы думаете|что вы думаете|你(们)?觉得|您觉得|你怎么看|どう思い|어떻게 생각", re.I)
 
 
 def direct_question(question: str) -> DirectQuestion | None:
@@ -354,7 +357,7 @@ def direct_question(question: str) -> DirectQuestion | None:
     ("How long should the A/B test run?", "Which one is better?"). A good interviewer answers either briefly
     and hands the decision back to the candidate; neither is ignored."""
     q = question.strip()
-    if not q.endswith("?"):
+    if not q.endswith(("?", "？")):
         return None
     if _CHECK_IN_Q.search(q):
         return "check-in"

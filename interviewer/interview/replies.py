@@ -101,10 +101,12 @@ class ConversationalReplies:
         r = templates().replies
         question = self._question_in_play()
         said = " ".join(t.text for t in self.turns if t.role == "interviewer")
-        defined = defined_term(text, prefer=question)
         term = asked_term(text)
-        if defined is not None and (defined[0] in said.lower() or term is None):
-            message = render(r.meaning_term, term=defined[0], means=defined[1].means, question=question)
+        defined = defined_term(term, prefer=question) if term else None  # the term asked about, not one in passing
+        if defined is not None:
+            unsaid = defined[0] not in said.lower()  # "what's prevalence?" before the interviewer said it
+            message = render(r.meaning_term_unsaid if unsaid else r.meaning_term, term=defined[0],
+                             means=defined[1].means, question=question)
             yield from self._say("reply", message, allowed=[question])
             return
         if term and stage_named(term) is None and not _POINTS_AT_QUESTION.search(term) and \
