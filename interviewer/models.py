@@ -281,6 +281,7 @@ class TurnMeta(BaseModel):
     hint: int | None = None  # which hint of the item was given
     question: str | None = None  # the question a message asks (sent as is; exempt from the leak check)
     reask: bool | None = None  # the question in play put again: the last answer did not take it up
+    go_on: bool | None = None  # the candidate, leading their own design, was let go on (nothing asked)
     leak_blocked: str | None = None  # the secret a message would have given away (so a generic one was sent)
     phrased_by: Literal["llm", "offline"] | None = None
     llm_fallback: str | None = None  # why the LLM did not phrase the message (then phrased offline)

@@ -6,7 +6,7 @@ import pytest
 
 from interviewer import Interview
 from interviewer.history.report import covered_elsewhere
-from interviewer.interview.acts import asks_in
+from interviewer.interview.acts import asks_in, in_other_language
 from interviewer.interview.policy import (
     ack_tone,
     after_answer,
@@ -574,3 +574,19 @@ def test_asking_the_interviewers_view_is_heard_in_other_languages_and_a_detail_c
     for text in ("¿Ustedes qué opinan?", "Qu'en pensez-vous ?", "Was denken Sie?", "你觉得呢？", "Как вы думаете?"):
         assert direct_question(text) == "opinion", text
     assert direct_question("Sorry about going deep early - was the level of detail right?") == "check-in"
+
+
+def test_a_candidate_leading_their_own_design_at_length_is_let_go_on_once_with_no_follow_up(indexed_home):
+    iv = _design(ScriptedGrader(score=3.5))
+    iv.respond("skip")
+    long_turn = ("Serving: I would precompute candidate lists per user every hour, keep them in a key-value store, and "
+                 "at request time rank the few hundred candidates with the heavy model on CPU, batching them, with "
+                 "features from an online store that a streaming job keeps fresh, and a cached popular list as the "
+                 "fallback when anything times out, so the page always renders within the budget we were given. "
+                 "Model updates ship behind a canary, and the ranking service scales out on request rate.")
+    out = iv.respond(long_turn)
+    assert out[-1].meta.get("go_on") and "?" not in out[-1].text
+    out = iv.respond(long_turn.replace("Serving:", "Monitoring and serving together:"))
+    assert not out[-1].meta.get("go_on") and out[-1].kind != "follow-up"  # never twice in a row; nothing presumed
+    assert in_other_language("Ich würde Gradient Boosted Trees nehmen, für die strukturierten Features.")
+    assert not in_other_language("Features: - BM25 per field - embedding cosine - CTR by position")

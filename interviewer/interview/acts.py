@@ -108,6 +108,12 @@ def english_share(text: str) -> float:
     return sum(t in _ENGLISH for t in tokens) / max(1, len(tokens))
 
 
+def in_other_language(text: str) -> bool:
+    """Whether a turn is mostly in another language: few common English words and letters outside ASCII (terse
+    technical English, bullets and acronyms, has few common words too, but no accents or other scripts)."""
+    return english_share(text) < 0.2 and any(ch.isalpha() and not ch.isascii() for ch in text)
+
+
 def form_features(text: str) -> np.ndarray:
     """The few features of a turn's form that an embedding blurs."""
     stripped = text.strip()

@@ -38,7 +38,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences
-from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, kind_for
+from .acts import (ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, kind_for)
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
@@ -272,7 +272,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         facts = self.scenario.facts
         fact_vectors = embed([f"{f.topic}. {f.answer}" for f in facts])
         sims = embed(parts) @ fact_vectors.T
-        glosses = [" ".join(sorted(gloss(p))) if english_share(p) < 0.5 else "" for p in parts]
+        glosses = [" ".join(sorted(gloss(p))) if english_share(p) < 0.2 else "" for p in parts]
         if any(glosses):  # another language: its mapped English words read too ("combien d'utilisateurs" → users)
             glossed = embed([g or p for g, p in zip(glosses, parts, strict=True)]) @ fact_vectors.T
             sims = np.maximum(sims, glossed)

@@ -20,7 +20,7 @@ from ..text import shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS, asks_in_problem, english_share
+from .acts import CONTENT_WORDS, asks_in_problem, in_other_language
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
                      ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
@@ -33,6 +33,7 @@ TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier
 MAX_OPEN_QUESTIONS = 2  # more stock questions in a row stop reacting to the candidate; then the last one
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 ADVICE_SAID_AT = 0.45  # the close names no gap a sentence of the candidate's comes this near (looser than SAID_AT)
+GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
 
@@ -167,7 +168,7 @@ class TurnHandlers:
         engaged = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else True
         # put the question again only to a short answer in English that stays in its stage: a candidate driving their
         # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
-        can_reask = len(text.split()) < REASK_WORDS and english_share(text) >= 0.5 and \
+        can_reask = len(text.split()) < REASK_WORDS and not in_other_language(text) and \
             meta.get("talked") in (None, slot.stage.value)
         meta["engaged"] = engaged
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
@@ -200,6 +201,8 @@ class TurnHandlers:
             missed = self._unsaid_points(missed)
         if in_clarify and not asks and len(text.split()) >= DESIGNING_WORDS:
             missed = []  # the candidate has stopped asking and is designing: no "what else would you pin down?"
+        if self._let_go_on():
+            missed = []  # nothing was asked: a follow-up would presume an answer to a question never put
         if cue == "steer":  # "Where should I go deeper?": the interviewer picks, with the next question
             missed = []
             lead = f"{lead} {templates().replies.steer}".strip()
@@ -229,6 +232,8 @@ class TurnHandlers:
         verdicts = [v.verdict for v in g.key_points]
         if slot.is_stage or "covered" in verdicts or verdicts.count("partial") >= 2:  # one partial is often chance
             return True
+        if self._let_go_on():
+            return True  # nothing was asked: whatever the candidate says next takes it up
         asked = self._asked_text()
         sentences = [s for s in split_sentences(text) if len(s.split()) >= 3]
         if not asked or not sentences:
@@ -319,6 +324,12 @@ class TurnHandlers:
             return
         slot = self.slots[nxt]
         question = self.question(slot)
+        if self.scenario is not None and said is not None and self._lets_drive(followed, index):
+            # a strong candidate leading their own design: let them go on
+            body = render(self._unsaid(t.replies.go_on))
+            yield from self._say("question", f"{prefix} {body}".strip(), slot_index=nxt,
+                                 extra={"question": body, "go_on": True})
+            return
         ack = prefix or self._ack(said or closing.turn.grade, followed=followed)
         values = {"stage_name": t.stage_names[slot.stage], "question": question}
         if self.scenario is not None and slot.stage != self.slots[index].stage:
@@ -334,6 +345,24 @@ class TurnHandlers:
             kind = "question"
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
+
+    def _let_go_on(self) -> bool:
+        """Whether the interviewer's last message let the candidate go on (it asked nothing)."""
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer" and t.kind != "reply"), None)
+        return last is not None and bool(last.meta.get("go_on"))
+
+    def _lets_drive(self, followed: bool, index: int) -> bool:
+        """Whether to let the candidate go on rather than ask: they lead their own design (moved to another part
+        on their own, or announced the part they are on: "Serving: ..."), at length (`GO_ON_WORDS`), ask nothing,
+        the interview is young, and the interviewer did not just let them go on."""
+        last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
+        before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
+        if last is None or len(last.text.split()) < GO_ON_WORDS or in_other_language(last.text) or "?" in last.text:
+            return False
+        leading = followed or stage_header(last.text) is not None or \
+            last.meta.get("talked") not in (None, self.slots[index].stage.value)
+        return leading and not (before is not None and before.meta.get("go_on")) and \
+            self._time_used() < TIME_BEFORE_WRAP_UP
 
     def _open_question(self, index: int, ack: str) -> Iterator[Event]:
         """Every planned question is covered and the candidate has not said goodbye: while the interview is young,
