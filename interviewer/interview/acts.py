@@ -108,10 +108,24 @@ def english_share(text: str) -> float:
     return sum(t in _ENGLISH for t in tokens) / max(1, len(tokens))
 
 
+# The commonest short words of the European languages candidates write in (German, French, Spanish, Portuguese,
+# Italian, Dutch): a turn full of them is not English even when it has no accents.
+_FOREIGN = frozenset("der die das und ist wir nicht ein eine auch mit den dem oder aber wenn zum zur sie ich "
+                     "le la les et est nous une des du pour pas que qui dans sur avec "
+                     "el los las y es una por para con como pero del lo se "
+                     "um uma os não com mais mas nos "
+                     "il di che non gli della sono per "
+                     "het een niet wij ook maar voor van".split())
+
+
 def in_other_language(text: str) -> bool:
-    """Whether a turn is mostly in another language: few common English words and letters outside ASCII (terse
-    technical English, bullets and acronyms, has few common words too, but no accents or other scripts)."""
-    return english_share(text) < 0.2 and any(ch.isalpha() and not ch.isascii() for ch in text)
+    """Whether a turn is mostly in another language: few common English words, and letters outside ASCII or many
+    common words of another language (terse technical English, bullets and acronyms, has few common words too)."""
+    if english_share(text) >= 0.2:
+        return False
+    tokens = words(text)
+    foreign = sum(t in _FOREIGN for t in tokens) / max(1, len(tokens))
+    return foreign >= 0.08 or any(ch.isalpha() and not ch.isascii() for ch in text)
 
 
 def form_features(text: str) -> np.ndarray:

@@ -169,7 +169,7 @@ class TurnHandlers:
         # put the question again only to a short answer in English that stays in its stage: a candidate driving their
         # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
         can_reask = len(text.split()) < REASK_WORDS and not in_other_language(text) and \
-            meta.get("talked") in (None, slot.stage.value)
+            meta.get("talked") in (None, slot.stage.value) and not lead  # a question of theirs is answered first
         meta["engaged"] = engaged
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
