@@ -590,3 +590,15 @@ def test_a_candidate_leading_their_own_design_at_length_is_let_go_on_once_with_n
     assert not out[-1].meta.get("go_on") and out[-1].kind != "follow-up"  # never twice in a row; nothing presumed
     assert in_other_language("Ich würde Gradient Boosted Trees nehmen, für die strukturierten Features.")
     assert not in_other_language("Features: - BM25 per field - embedding cosine - CTR by position")
+
+
+def test_late_in_the_interview_a_short_turn_of_thanks_without_content_ends(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Thanks for the hint, that helps. Could you give me another hint?")
+    assert not iv.finished  # early on, thanks for a hint is just that
+    for _ in range(12):
+        if len(iv._visited()) >= 5:
+            break
+        iv.respond("skip")
+    out = iv.respond("Thanks for the hints, that really helped. Is there anything else you'd expect in a good answer?")
+    assert iv.finished and out[-1].kind == "end"

@@ -46,9 +46,8 @@ from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import (ack_tone, asked_stage, charge, fact_scores, gloss, move_cue, pick_facts, says_goodbye, signs_off_at_end,
-                     thanks_only,
-                     topic_words)
+from .policy import (LATE_STAGES, ack_tone, asked_stage, charge, fact_scores, gloss, move_cue, pick_facts, says_goodbye,
+                     signs_off_at_end, thanks_in_tail, thanks_only, topic_words)
 from .state import replay
 
 
@@ -60,6 +59,8 @@ _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|th
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
 SHORT_MOVE_WORDS = 25  # "May I ask a few questions first?", "Where should I start?" on their own
 CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
+THANKS_LATE_WORDS = 40  # late in the interview, a short turn of thanks that gives no content is a goodbye
+_THANKS_LATE = ("hint-request", "small-talk", "pushback", "meaning-question", "progress-question", "what-would-you-do")
 GOODBYE_AFTER_STAGES = 2  # "Thanks for having me!" at the start is a greeting: a goodbye needs the interview under way
 _CUE_KINDS = {"time": "progress-question", "repeat": "repeat-request", "hint": "hint-request"}
 _CUE_OVERRIDES = ("answer", "dont-know", "thinking-pause", "other-language", "small-talk", "clarifying-question",
@@ -209,6 +210,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
             turn_kind = "end"  # "How much time is left? ok. done then."
         if turn_kind == "end" and kind is None and not under_way and thanks_only(text):
             turn_kind = "small-talk"  # "Hi! Thanks for your time today.": a greeting before anything has begun
+        if turn_kind in _THANKS_LATE and len(self._visited()) >= LATE_STAGES and len(text.split()) < THANKS_LATE_WORDS \
+                and thanks_in_tail(text):
+            turn_kind = "end"  # late on: "Thanks for the hints, that really helped. Anything else you'd expect?"
         if turn_kind not in ("end", "clarifying-question") and under_way and says_goodbye(text):
             turn_kind = "end"  # "Vielen Dank für das Gespräch!", "I think that's my design. Thanks! Any feedback?"
         seconds = charge(text, now, self.state.last_interviewer_at)

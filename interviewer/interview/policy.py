@@ -400,6 +400,13 @@ def says_goodbye(text: str) -> bool:
     return bool(cues["goodbye"].search(tail)) or (bool(cues["closing"].search(tail)) and bool(cues["thanks"].search(tail)))
 
 
+def thanks_in_tail(text: str) -> bool:
+    """Whether a turn thanks the interviewer within its first two sentences or its last two."""
+    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    thanks = dict(_move_cues())["thanks"]
+    return bool(thanks.search(" ".join(sentences[:2])) or thanks.search(" ".join(sentences[-2:])))
+
+
 def thanks_only(text: str) -> bool:
     """Whether the only closing words of a turn are thanks ("Hi! Thanks for your time today."): at the start of an
     interview, a greeting, not a goodbye."""
