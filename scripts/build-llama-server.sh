@@ -18,7 +18,12 @@ VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 JOBS="${JOBS:-2}"
 BIN="$DEST/bin/llama-server"
 
-if [[ -x "$BIN" ]] && "$BIN" --version >/dev/null 2>&1; then
+# The CPU flags the build uses (LLAMA_CPU_FLAGS overrides): plain AVX2, not -march=native. On an Intel host with
+# AVX-512 and AMX (a VM's Xeon), the native build segfaulted at the first model load, with AMX switched off too;
+# AVX2 runs on that host and on the AMD hosts alike, and the 135M test model needs no more. A binary built with
+# other flags (an older build of this script) is rebuilt.
+FLAGS="${LLAMA_CPU_FLAGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
+if [[ -x "$BIN" ]] && "$BIN" --version >/dev/null 2>&1 && [[ "$(cat "$DEST/flags" 2>/dev/null)" == "$FLAGS" ]]; then
     echo "llama-server already built: $BIN"
     exit 0
 fi
@@ -50,12 +55,13 @@ cmake -S "$SRC/vendor/llama.cpp" -B "$DEST/build" \
     -DLLAMA_BUILD_EXAMPLES=OFF \
     -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_CURL=OFF \
-    -DGGML_NATIVE=ON \
+    $FLAGS \
     -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_OPENMP=OFF \
     >"$DEST/cmake.log"
 cmake --build "$DEST/build" --config Release --target llama-server -j "$JOBS"
 
 cp "$DEST/build/bin/llama-server" "$BIN.tmp"
 mv "$BIN.tmp" "$BIN"
+echo "$FLAGS" > "$DEST/flags"
 "$BIN" --version
 echo "llama-server built: $BIN"

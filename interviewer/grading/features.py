@@ -34,6 +34,7 @@ TRAP_DENIED_AT = 0.40
 # development sets no human-graded answer above 0 falls under it for rubric targets (mlsd, SAF), while
 # gibberish sits near 0.13; bare references without key points (Mohler) are left to the scorer.
 NO_EVIDENCE_AT = 0.20
+RELATED_UNIT_AT = 0.20  # a unit this like a key point may lend the point its words (`lex_answer`)
 # A strong correction cue: the candidate takes back what came just before it.
 CORRECTION_CUES = re.compile(
     r"\b(actually,? no|no,? wait|wait,? no|wait\b|hmm,? no|scratch that|on second thought|i take that back|"
@@ -298,13 +299,18 @@ def _point_features(t: GradingTarget, vec: TargetVectors, sims: np.ndarray, live
     q_anchor = vec.question @ vec.points.T
     top = np.maximum(best_sim, whole_sim)
     anchored = (top - q_anchor) / np.maximum(ref_anchor - q_anchor, 0.05)
+    unit_sets = [content_words(u) for u in units]
     rows = []
     for j, kp in enumerate(t.key_points):
         kp_words = content_words(kp.text) - content_words(t.question) or content_words(kp.text)
-        unit_words = content_words(units[best[j]])
+        unit_words = unit_sets[best[j]]
+        # the point's words said anywhere in the answer, but only in units related to the point: a word of padding
+        # ("I spent last weekend hiking" for "the last known-good model") is not evidence
+        related = set().union(*(w for u, w in enumerate(unit_sets) if sims[u, j] >= RELATED_UNIT_AT)) if units \
+            else answer_words
         rows.append([best_sim[j], whole_sim[j], second[j], rank[j], sims[best[j], j] - others[j],
                      float(np.clip(anchored[j], -2, 3)), top[j] - q_anchor[j],
-                     len(kp_words & answer_words) / max(1, len(kp_words)),
+                     len(kp_words & (answer_words & (related | unit_words))) / max(1, len(kp_words)),
                      len(kp_words & unit_words) / max(1, len(kp_words)),
                      float(_negated(units[best[j]]) != _negated(kp.text)), float(retracted[best[j]]),
                      float(top.mean()), math.log1p(n_words) / math.log(200), math.log(k + 1),
