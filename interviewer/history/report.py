@@ -275,6 +275,7 @@ def _summary(report: Report, grades: list[Turn]) -> list[str]:
         sentences.append(render(texts.summary_gap, stage=report.not_reached[0], detail=", which was not reached"))
     elif worst[1] < 3.0:
         missed = next((q.missed[0] for q in report.questions if q.stage == worst[2] and q.missed), "")
+        missed = missed.rstrip(" .")
         detail = f" ({worst[1]:.1f}/4)" + (f": {missed[0].lower() + missed[1:]}" if missed else "")
         sentences.append(render(texts.summary_gap, stage=worst[0], detail=detail))
     else:

@@ -32,7 +32,6 @@ DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the c
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
 MAX_OPEN_QUESTIONS = 2  # more stock questions in a row stop reacting to the candidate; then the last one
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
-ADVICE_SAID_AT = 0.45  # the close names no gap a sentence of the candidate's comes this near (looser than SAID_AT)
 GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
@@ -506,22 +505,19 @@ class TurnHandlers:
         self.info = self.info.model_copy(update={"status": "ended"})
 
     def _advice(self, report) -> str:
-        """The one thing to work on next, as the close says it: the report's, unless the transcript says otherwise
-        (a stage called not reached that the candidate talked about, a point called missed that one of their
-        sentences says): a close that contradicts what the candidate just said is worse than none."""
+        """The one thing to work on next, as the close says it. In a design interview only a stage not reached that
+        the candidate never talked about, in English (the grader's missed points and an answer in another language
+        are too often read wrong, and a close that contradicts what the candidate just said is worse than none; the
+        report has the details)."""
         if len(report.summary) < 3:
             return ""
         advice = report.summary[2]
         if self.scenario is None:
             return advice
+        if not report.not_reached or any(t.role == "candidate" and in_other_language(t.text) for t in self.turns):
+            return ""
         talked = {s.title for s in report.stages if s.stage in self._talked() or s.covered > 0}
-        if report.not_reached and report.not_reached[0] in talked:
-            return ""
-        missed = [m for q in report.questions for m in q.missed if m and m[1:] in advice]
-        sentences = [s for s in split_sentences(self._candidate_text()) if len(s.split()) >= 3]
-        if missed and sentences and float((embed(sentences) @ embed(missed[:1]).T).max()) >= ADVICE_SAID_AT:
-            return ""
-        return advice
+        return "" if report.not_reached[0] in talked else advice
 
     def _opening(self) -> None:
         slot = self.slots[0]
