@@ -94,6 +94,7 @@ class Replies(_Spec):
     hand_back: list[str] = Field(min_length=1)  # a yes/no question about a concept: the candidate reasons it out
     # An answer that does not take up the question in play: the question once more (the stage the candidate
     # talked about named, when it is another), then it is left.
+    figure_correction: str  # a figure restated wrongly, corrected with the fact's sentence
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
     reask_elsewhere: list[str] = Field(min_length=1)

@@ -12,11 +12,13 @@ from interviewer.interview.policy import (
     after_answer,
     asked_stage,
     asked_term,
+    contradicted,
     defined_term,
     direct_question,
     ends_with_answer,
     entry_slot,
     fact_scores,
+    figures,
     gloss,
     language_move,
     move_cue,
@@ -602,3 +604,27 @@ def test_late_in_the_interview_a_short_turn_of_thanks_without_content_ends(index
         iv.respond("skip")
     out = iv.respond("Thanks for the hints, that really helped. Is there anything else you'd expect in a good answer?")
     assert iv.finished and out[-1].kind == "end"
+
+
+def test_the_figures_a_turn_states_are_read_with_their_period_and_clause():
+    got = figures("So: on the order of 200M daily users, a corpus in the low billions, 5,000 QPS at peak, p99 200 ms, "
+                  "95% recall and the top 500 candidates.")
+    values = {(v, p) for v, p, _ in got}
+    assert (2e8, "day") in values and (1.5e9, "") in values and (5000.0, "second") in values
+    assert not any(v in (200.0, 95.0) for v, _, _ in got)  # a duration and a percentage are not counts
+    said = [(2e7, "day", "around 20 million uploads a day")]
+    facts = [(8e7, "day", "About 80 million images a day"), (3000.0, "second", "3,000 per second at peak")]
+    assert contradicted(said, facts, [[0.8, 0.3]]) == [0]  # four times off, same topic and period: corrected
+    assert contradicted([(7.5e7, "day", "about 75 million a day")], facts, [[0.8, 0.3]]) == []  # a rounding
+    assert contradicted(said, facts, [[0.3, 0.2]]) == []  # another topic: no claim
+    assert contradicted([(2e7, "second", "20 million a second")], facts, [[0.9, 0.1]]) == []  # another period
+
+
+def test_a_sizing_figure_restated_wrongly_is_corrected_once_with_the_facts_sentence(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("How many daily active users do we have?")
+    assert "200 million daily active users" in out[-1].text
+    out = iv.respond("OK, so about 20 million daily active users. I'd start with the objective: long-term watch time.")
+    assert "One correction" in out[-1].text and "200 million daily active users" in out[-1].text
+    out = iv.respond("With 20 million daily active users, I would precompute candidates every hour.")
+    assert "One correction" not in out[-1].text  # said once

@@ -22,8 +22,8 @@ from .room import graded_text
 from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language
 from .coverage import SAID_AT
-from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, direct_question,
-                     ends_with_answer, entry_slot, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
+from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, contradicted, direct_question,
+                     ends_with_answer, entry_slot, figures, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
                      wraps_up_with_thanks)
 from .state import SlotState
 
@@ -50,6 +50,8 @@ _HAVE_Q = re.compile(r"\W*(and |so |also |but )?((do|does) (we|you|they) (alread
                      r"(is|are) there (a|an|any)\b)", re.I)
 _YES_NO = re.compile(r"\W*(and |so |also |but )?(do|does|did|is|are|was|were|have|has|can|could|will|would) (we|you|they|"
                      r"there|the|our|it|this|that|users?|customers?)\b", re.I)
+_SCALE_TOPIC = re.compile(r"users|volume|traffic|qps|catalogue|corpus|size|scale|number of|upload|subscribers|"
+                          r"mailboxes|inventory|candidate pool", re.I)
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
@@ -157,6 +159,8 @@ class TurnHandlers:
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
         lead = "" if clarification is not None else self._direct_reply(text, g)
+        if clarification is None and self.scenario is not None:
+            lead = f"{self._correction(text)} {lead}".strip()  # "a corpus in the low billions": it's 800 million
         cue = move_cue(text)
         if cue == "time":  # "... How much time do we have left?": said before the next question
             lead = f"{lead} {self._progress_line(slot)}".strip()
@@ -344,6 +348,29 @@ class TurnHandlers:
             kind = "question"
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
+
+    def _correction(self, text: str) -> str:
+        """A correction of the figures a candidate restates wrongly (`policy.contradicted`), from the facts already
+        told, each fact corrected once: the fact's own sentence that states the figure."""
+        said = self._said_text()
+        told = [f for f in self.scenario.facts if (f.answer.strip() in said or f.answer.strip()[:60] in said)
+                and _SCALE_TOPIC.search(f.topic)]  # the sizing figures; a count the candidate plans is theirs
+        stated = figures(text)
+        if not told or not stated:
+            return ""
+        known = [(fig, f) for f in told for fig in figures(f.answer)]
+        if not known:
+            return ""
+        sims = embed([c for _, _, c in stated]) @ embed([fig[2] for fig, _ in known]).T
+        r = templates().replies
+        fixes = []
+        for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
+            sentence = next((s for s in split_sentences(known[j][1].answer) if known[j][0][2].rstrip(".") in s),
+                            known[j][0][2])
+            message = render(r.figure_correction, fact=sentence.strip())
+            if message not in said and message not in fixes:
+                fixes.append(message)
+        return " ".join(fixes[:2])
 
     def _let_go_on(self) -> bool:
         """Whether the interviewer's last message let the candidate go on (it asked nothing)."""

@@ -447,3 +447,60 @@ def defined_term(text: str, prefer: str = "") -> tuple[str, Term] | None:
         return None
     said = prefer.lower()
     return max(found, key=lambda f: (f[0] in said, len(f[0])))
+
+
+# Figures: a candidate who restates the scenario's numbers wrongly ("a corpus in the low billions" after 800 million
+# videos) is corrected, as an interviewer would, with the fact's own sentence.
+_MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9,
+              "billion": 1e9, "billions": 1e9}
+_VAGUE = ((r"\b(low|a few|few|several|couple of|a couple of)\s+(thousands?|millions?|billions?)\b", 1.5),
+          (r"\btens of\s+(thousands|millions|billions)\b", 30.0), (r"\bhundreds of\s+(thousands|millions|billions)\b", 300.0))
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
+                     re.I)
+_PER_SECOND = re.compile(r"per second|a second|/s\b|\bqps\b|\brps\b|per sec\b", re.I)
+_PER_DAY = re.compile(r"per day|a day|/day|daily|every day|each day|\bdau\b", re.I)
+_NOT_COUNTS = re.compile(r"%|percent|\bms\b|millisecond|second(s)?\b(?! (average|peak))|minute|hour|week|month|year|"
+                         r"\$|dollar|cent|gpu|core|\bx\b|times|top[- ]?\d|@", re.I)
+FIGURE_OFF_BY = 1.5  # a restated count this many times off the fact's is corrected (a rounding is not)
+FIGURE_TOPIC_AT = 0.55  # ... when the words around it are this like the words around the fact's
+
+
+def figures(text: str) -> list[tuple[float, str, str]]:
+    """The counts a text states, each with its period ("second", "day" or "") and its clause: "200M daily users"
+    → (2e8, "day", "200M daily users"). Percentages, durations, prices and ranks are not counts."""
+    out: list[tuple[float, str, str]] = []
+    for clause in re.split(r"[.;:!?]\s|,\s|\s(?:and|but|with|plus)\s|\n", text):
+        clause = clause.strip()
+        found: list[tuple[float, int, int]] = []
+        for pattern, factor in _VAGUE:
+            for m in re.finditer(pattern, clause, re.I):
+                unit = m.group(m.lastindex).lower().rstrip("s")
+                found.append((factor * _MAGNITUDE[unit], m.start(), m.end()))
+        for m in _NUMBER.finditer(clause):
+            if any(a <= m.start() < b for _, a, b in found):
+                continue
+            value = float(m.group(1).replace(",", "")) * _MAGNITUDE.get((m.group(2) or "").lower(), 1.0)
+            if value >= 100:  # small numbers are counts of things, versions, ratios
+                found.append((value, m.start(), m.end()))
+        for value, start, end in found:
+            if _NOT_COUNTS.match(clause[end:].strip()[:12] or " ") or _NOT_COUNTS.search(clause[max(0, start - 2):start]):
+                continue
+            period = "second" if _PER_SECOND.search(clause) else "day" if _PER_DAY.search(clause) else ""
+            out.append((value, period, clause))
+    return out
+
+
+def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, str, str]],
+                 similarity: Sequence[Sequence[float]]) -> list[int]:
+    """Which facts' figures the candidate's figures contradict: for each figure the candidate states, the fact figure
+    whose surrounding words are most like its own (`similarity[i][j]`, at least `FIGURE_TOPIC_AT`), of the same
+    period, off by `FIGURE_OFF_BY` or more. Indices into `facts`, each once."""
+    wrong: list[int] = []
+    for i, (value, period, _) in enumerate(said):
+        row = [s if facts[j][1] == period else -1.0 for j, s in enumerate(similarity[i])]
+        if not row:
+            continue
+        j = max(range(len(row)), key=lambda k: row[k])
+        if row[j] >= FIGURE_TOPIC_AT and max(value / facts[j][0], facts[j][0] / value) >= FIGURE_OFF_BY and j not in wrong:
+            wrong.append(j)
+    return wrong
