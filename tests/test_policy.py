@@ -628,3 +628,10 @@ def test_a_sizing_figure_restated_wrongly_is_corrected_once_with_the_facts_sente
     assert "One correction" in out[-1].text and "200 million daily active users" in out[-1].text
     out = iv.respond("With 20 million daily active users, I would precompute candidates every hour.")
     assert "One correction" not in out[-1].text  # said once
+
+
+def test_a_short_question_on_what_a_term_means_is_answered_whatever_the_act_model_hears(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Sorry, what does eCPM mean? I've heard it but I'm not sure.")
+    assert out[0].kind == "meaning-question" and defined_term("ecpm")[1].means in out[-1].text
+    assert direct_question("Am I doing OK?") == "check-in"

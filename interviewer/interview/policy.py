@@ -340,7 +340,8 @@ _CHECK_IN_Q = re.compile(
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
-    r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine))\b",
+    r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine)|"
+    r"am i doing (ok|okay|alright|all right|well|fine|good))\b",
     re.I)
 _OPINION_Q = re.compile(
     r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
