@@ -516,6 +516,7 @@ def test_a_goodbye_ends_the_interview_once_it_is_under_way_but_not_at_the_start(
 
 def test_a_term_in_the_question_is_defined_and_one_never_said_is_pointed_out(indexed_home):
     assert asked_term("What do you mean by 'interleaving'?") == "interleaving"
+    assert asked_term("Sorry, what does 'uplift' mean exactly in this context?") == "uplift"
     assert defined_term("Sorry, what does prevalence mean here?")[0] == "prevalence"
     assert asked_term("What do you mean by the second part?") == "second part"
     iv = _design(ScriptedGrader())

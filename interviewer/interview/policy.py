@@ -427,8 +427,9 @@ def move_cue(text: str) -> MoveCue | None:
 
 
 _TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|what(?:'s| is| are| does)|define|是指|指的是|qu'est-ce que|что такое|"
-                         r"qué es|was ist|o que é|cosa (?:si intende per|è))\s+(?:the |a |an |an? |this |that |)?"
-                         r"['\"‘’“”]?([\w@\- ]{2,40}?)['\"‘’“”]?\s*(?:mean|here|exactly|in this context|again)?\s*[?？.,]", re.I)
+                         r"qué es|was ist|o que é|cosa (?:si intende per|è))\s+(?:the |a |an |this |that |)?"
+                         r"['\"‘’“”«]?([\w@\- ]{2,40}?)['\"‘’“”»]?"
+                         r"(?=\s+(?:mean|means|here|exactly|in this|again|stand|refer)\b|\s*[?？.,!])", re.I)
 
 
 def asked_term(text: str) -> str | None:
