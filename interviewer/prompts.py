@@ -70,6 +70,7 @@ class Replies(_Spec):
     progress_design_no_time: str
     progress_quiz: str
     own_approach: list[str] = Field(min_length=1)
+    own_approach_try: list[str] = Field(min_length=1)  # the question was just put: no reading it out again
     pushback: str
     pushback_taken: str
     go_to: str  # the candidate asks to take another stage now

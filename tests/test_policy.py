@@ -636,3 +636,13 @@ def test_a_short_question_on_what_a_term_means_is_answered_whatever_the_act_mode
     out = iv.respond("Sorry, what does eCPM mean? I've heard it but I'm not sure.")
     assert out[0].kind == "meaning-question" and defined_term("ecpm")[1].means in out[-1].text
     assert direct_question("Am I doing OK?") == "check-in"
+
+
+def test_what_would_you_do_never_reads_the_question_just_put_again_and_follows_the_part_named(indexed_home):
+    iv = _design(ScriptedGrader())
+    question = [t.text for t in iv.turns if t.role == "interviewer"][-1]
+    out = iv.respond("What would you do?")
+    assert out[-1].kind == "reply" and iv.question(iv.current) not in out[-1].text  # it was just asked
+    assert out[-1].text in interviewer_templates().replies.own_approach_try and question
+    out = iv.respond("What would you do for monitoring? I really don't know this part.")
+    assert interviewer_templates().replies.meaning["monitoring"] in out[-1].text

@@ -163,8 +163,17 @@ class ConversationalReplies:
 
     def _on_own_approach(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "what-would-you-do", meta)
+        r = templates().replies
         question = self._question_in_play()
-        options = [render(o, question=question) for o in templates().replies.own_approach]
+        named = stage_named(text)
+        last = next((t.text for t in reversed(self.turns) if t.role == "interviewer"), "")
+        if self.scenario is not None and named is not None and named != slot.stage:
+            question = r.meaning[named]  # "What would you do for monitoring?": that part, in the candidate's hands
+        elif question in last:  # the question was just put: not read out once more, the candidate is asked to try
+            options = list(r.own_approach_try)
+            yield from self._say("reply", self._unsaid(options))
+            return
+        options = [render(o, question=question) for o in r.own_approach]
         yield from self._say("reply", self._unsaid(options), allowed=[question])
 
     def _on_pushback(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
