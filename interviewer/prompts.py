@@ -156,6 +156,20 @@ class Glossary(_Spec):
     terms: list[Term] = Field(min_length=1)
 
 
+class Mistake(_Spec):
+    id: str
+    states: str  # the mistake said
+    unless: str  # ... and taken back, or said right, in the same turn
+    needs: list[str] = Field(default_factory=list)  # scenario facts it needs (any one); none: every scenario
+    challenge: str
+
+
+class Mistakes(_Spec):
+    """`prompts/mistakes.yaml`: classic mistakes an interviewer challenges wherever in the interview they come."""
+
+    mistakes: list[Mistake] = Field(min_length=1)
+
+
 class Level(_Spec):
     label: str
     min_overall: float = Field(ge=0, le=4)  # the overall score (0-4) this level starts at
@@ -180,7 +194,8 @@ class ReportTexts(_Spec):
 
 
 SPECS: dict[str, type[_Spec]] = {"grade.yaml": GradePrompt, "interviewer.yaml": InterviewerTemplates,
-                                 "report.yaml": ReportTexts, "cues.yaml": MoveCues, "glossary.yaml": Glossary}
+                                 "report.yaml": ReportTexts, "cues.yaml": MoveCues, "glossary.yaml": Glossary,
+                                 "mistakes.yaml": Mistakes}
 
 
 def load(name: str) -> _Spec:
@@ -202,6 +217,11 @@ def interviewer_templates() -> InterviewerTemplates:
 @lru_cache(maxsize=1)
 def move_cues() -> MoveCues:
     return load("cues.yaml")
+
+
+@lru_cache(maxsize=1)
+def mistakes() -> Mistakes:
+    return load("mistakes.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from interviewer.interview.policy import (
     after_answer,
     asked_stage,
     asked_term,
+    classic_mistake,
     contradicted,
     defined_term,
     direct_question,
@@ -646,3 +647,23 @@ def test_what_would_you_do_never_reads_the_question_just_put_again_and_follows_t
     assert out[-1].text in interviewer_templates().replies.own_approach_try and question
     out = iv.respond("What would you do for monitoring? I really don't know this part.")
     assert interviewer_templates().replies.meaning["monitoring"] in out[-1].text
+
+
+def test_a_classic_mistake_is_challenged_where_it_comes_once_and_not_when_taken_back():
+    fraud = ["fraud-rate", "latency"]
+    assert classic_mistake("For evaluation I'd look at accuracy. 99% accuracy would be really good.", fraud).id == \
+        "accuracy-on-imbalance"
+    assert classic_mistake("I'd use accuracy... actually no, with 0.1% fraud I'd use precision and recall.", fraud) is None
+    assert classic_mistake("I'd use accuracy.", ["latency"]) is None  # no rare class in this scenario
+    assert classic_mistake("I'd use accuracy.", fraud, challenged=["accuracy-on-imbalance"]) is None  # once
+    assert classic_mistake("Then a random 80/20 split for train and test.", []).id == "random-split-over-time"
+    assert classic_mistake("Not a random split: I'd split by time, train on weeks 1-8.", []) is None
+
+
+def test_accuracy_on_a_rare_class_is_challenged_in_the_interview_with_the_scenarios_rate(indexed_home):
+    iv = Interview.start(mode="design", scenario="fraud-detection", seed=0, grader=ScriptedGrader())
+    fact = next(f.answer.strip() for f in iv.scenario.facts if f.id == "fraud-rate")
+    out = iv.respond("I'd train gradient boosted trees and evaluate with accuracy; 99% accuracy would be great.")
+    assert out[-1].kind == "challenge" and fact in out[-1].text
+    out = iv.respond("And accuracy again for the dashboard, 99% accuracy.")
+    assert out[-1].kind != "challenge" or "accuracy" not in out[-1].text.lower()  # once per interview

@@ -22,9 +22,9 @@ from .room import graded_text
 from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language
 from .coverage import SAID_AT
-from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, contradicted, direct_question,
-                     ends_with_answer, entry_slot, figures, move_cue, next_slot, signs_off_at_end, stage_header, topic_stage,
-                     wraps_up_with_thanks)
+from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, classic_mistake, contradicted,
+                     direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, signs_off_at_end,
+                     stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -184,6 +184,13 @@ class TurnHandlers:
                                                       short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))
+            return
+        mistake = None if self.scenario is None or clarification is not None else classic_mistake(
+            text, [f.id for f in self.scenario.facts], self._mistakes_challenged())
+        if mistake is not None:  # "I'd use accuracy", "a random 80/20 split": challenged where it comes, once
+            fact = next((f.answer.strip() for f in self.scenario.facts if f.id in mistake.needs), "")
+            message = render(mistake.challenge, fact=fact)
+            yield from self._say("challenge", f"{lead} {message}".strip(), extra={"mistake": mistake.id})
             return
         if self.scenario is not None and self._stage_done(slot.stage):
             yield from self._close_and_advance(skipped=False, said=g, prefix=lead)
@@ -371,6 +378,10 @@ class TurnHandlers:
             if message not in said and message not in fixes:
                 fixes.append(message)
         return " ".join(fixes[:2])
+
+    def _mistakes_challenged(self) -> set[str]:
+        """The classic mistakes (`prompts/mistakes.yaml`) challenged so far in this interview."""
+        return {t.meta.get("mistake") for t in self.turns if t.role == "interviewer" and t.meta.get("mistake")}
 
     def _let_go_on(self) -> bool:
         """Whether the interviewer's last message let the candidate go on (it asked nothing)."""

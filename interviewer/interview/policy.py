@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
-from ..prompts import Term, glossary, move_cues
+from ..prompts import Mistake, Term, glossary, mistakes, move_cues
 from ..text import content_words
 
 MAX_FOLLOW_UPS = {"design": 2, "drill": 0, "grill": 1, "review": 1}
@@ -506,3 +506,16 @@ def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, st
         if row[j] >= FIGURE_TOPIC_AT and max(value / facts[j][0], facts[j][0] / value) >= FIGURE_OFF_BY and j not in wrong:
             wrong.append(j)
     return wrong
+
+
+def classic_mistake(text: str, facts: Iterable[str], challenged: Iterable[str] = ()) -> Mistake | None:
+    """The classic mistake a turn states (`prompts/mistakes.yaml`: accuracy on a rare class, a random split of data
+    ordered in time) and does not take back in the same turn, for a scenario with the facts it needs, unless it was
+    `challenged` already: an interviewer challenges it wherever it comes, once."""
+    facts, done = set(facts), set(challenged)
+    for mistake in mistakes().mistakes:
+        if mistake.id in done or (mistake.needs and not facts & set(mistake.needs)):
+            continue
+        if re.search(mistake.states, text, re.I) and not re.search(mistake.unless, text, re.I):
+            return mistake
+    return None
