@@ -667,3 +667,8 @@ def test_accuracy_on_a_rare_class_is_challenged_in_the_interview_with_the_scenar
     assert out[-1].kind == "challenge" and fact in out[-1].text
     out = iv.respond("And accuracy again for the dashboard, 99% accuracy.")
     assert out[-1].kind != "challenge" or "accuracy" not in out[-1].text.lower()  # once per interview
+
+
+def test_a_random_sample_for_labelling_is_not_a_random_split():
+    assert classic_mistake("I'd have reviewers label a random sample of uploads every day.", []) is None
+    assert classic_mistake("Pool the snapshots, do a random 80/20 split and report AUC.", []).id == "random-split-over-time"
