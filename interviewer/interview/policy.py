@@ -156,13 +156,17 @@ _CLOSING_SHORT = re.compile(r"\b(thank(s| you)|gracias|eso es todo|itna hi|merci
 LATE_STAGES = 4  # a wrap-up at the end of an answer ends the interview once this many stages were visited
 
 
+def _sentences(text: str) -> list[str]:
+    """A turn's sentences, split after Latin and CJK sentence marks."""
+    return [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+
+
 def signs_off_at_end(text: str) -> bool:
     """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
     its last sentence closes, or is a short thanks."""
     if wraps_up_with_thanks(text):
         return True
-    sentences = re.split(r"(?<=[.!?。！？])\s*", text.strip())
-    sentences = [s for s in sentences if s.strip()]
+    sentences = _sentences(text)
     tail = sentences[-1] if sentences else ""
     if tail.rstrip().endswith(("?", "？")):  # "That's all from me, thanks. Anything you'd recommend I read?"
         before = sentences[-2] if len(sentences) > 1 else ""
@@ -288,9 +292,9 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "nutzer": "users", "benutz": "users", "utilis": "users", "usuári": "users", "utenti": "users",
              "gebrui": "users", "villes": "cities", "städte": "cities", "cidade": "cities", "città": "cities",
              "produc": "products", "produk": "products", "produt": "products", "prodot": "products",
-             "catálo": "catalogue", "katalo": "catalogue", "catalog": "catalogue", "sortim": "catalogue",
+             "catálo": "catalogue", "katalo": "catalogue", "sortim": "catalogue",
              "mails": "message", "nachri": "message", "messag": "message", "mensag": "message", "correo": "message",
-             "verarb": "volume", "volumen": "volume", "système": "system", "sistema": "system", "sistem": "system",
+             "verarb": "volume", "système": "system", "sistema": "system", "sistem": "system",
              "system": "system", "actuel": "current", "aktuel": "current", "atual": "current", "actual": "current",
              "regeln": "rules", "règles": "rules", "regras": "rules", "reglas": "rules", "latênc": "latency",
              "latenz": "latency", "schnel": "latency", "rapide": "latency", "rápido": "latency", "betrug": "fraud",
@@ -299,21 +303,26 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "vidéos": "videos", "anúnci": "ads", "annonc": "ads", "anzeig": "ads", "werbun": "ads", "anunci": "ads",
              "événem": "events", "veranst": "events", "abonne": "subscribers", "assina": "subscribers",
              "suscri": "subscribers", "kündig": "churn", "résili": "churn", "cancel": "churn", "docume": "documents",
-             "dokume": "documents", "langue": "languages", "sprach": "languages", "línguas": "languages",
+             "dokume": "documents", "langue": "languages", "sprach": "languages", "língua": "languages",
              "schon": "current", "déjà": "current", "già": "current", "bereit": "current"}
 _LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _any_language_words(text: str) -> set[str]:
+    """A text's content words cut to six letters, with words of other scripts and accents kept whole ("catálogo",
+    "système"), which `content_words` splits."""
+    return content_words(text) | {w[:6] for w in _LETTERS.findall(text.lower()) if len(w) > 2}
 
 
 def topic_words(text: str) -> set[str]:
     """A text's content words (cut to six letters), with other-language words and near-synonyms mapped."""
     got = content_words(text)
-    letters = {w[:6] for w in _LETTERS.findall(text.lower()) if len(w) > 2}  # "catálogo", "système" whole
-    return got | {_SYNONYMS[k][:6] for w in got | letters for k in (w, w[:3]) if k in _SYNONYMS}
+    return got | {_SYNONYMS[k][:6] for w in _any_language_words(text) for k in (w, w[:3]) if k in _SYNONYMS}
 
 
 def gloss(text: str) -> set[str]:
     """The English topic words a text's other-language words map to ("combien d'utilisateurs" → {"users"})."""
-    got = content_words(text) | {w[:6] for w in _LETTERS.findall(text.lower()) if len(w) > 2}
+    got = _any_language_words(text)
     return {_SYNONYMS[k] for w in got for k in (w, w[:3]) if k in _SYNONYMS and _SYNONYMS[k] not in got}
 
 
@@ -381,7 +390,7 @@ def wraps_up_with_thanks(text: str) -> bool:
     rond af. Samengevat: ... Bedankt!"): a goodbye however long its summary (the announcement within its first two
     sentences, the thanks within its last two)."""
     cues = dict(_move_cues())
-    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    sentences = _sentences(text)
     head, tail = " ".join(sentences[:2]), " ".join(sentences[-2:])
     return bool(cues["wrap_up"].search(head)) and bool(cues["thanks"].search(tail))
 
@@ -396,14 +405,14 @@ def says_goodbye(text: str) -> bool:
     if len(text.split()) >= GOODBYE_WORDS:
         return False
     cues = dict(_move_cues())
-    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    sentences = _sentences(text)
     tail = " ".join(sentences[-3:] if sentences and sentences[-1].rstrip().endswith(("?", "？")) else sentences[-2:])
     return bool(cues["goodbye"].search(tail)) or (bool(cues["closing"].search(tail)) and bool(cues["thanks"].search(tail)))
 
 
 def thanks_in_tail(text: str) -> bool:
     """Whether a turn thanks the interviewer within its first two sentences or its last two."""
-    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
+    sentences = _sentences(text)
     thanks = dict(_move_cues())["thanks"]
     return bool(thanks.search(" ".join(sentences[:2])) or thanks.search(" ".join(sentences[-2:])))
 
