@@ -63,11 +63,16 @@ class Replies(_Spec):
     meaning: dict[Stage, str]
     meaning_quiz: str
     meaning_term: str
+    meaning_term_each: str
+    meaning_terms: str
     meaning_term_unsaid: str
     meaning_unsaid: str
     pause: list[str] = Field(min_length=1)
     progress_design: str
     progress_design_no_time: str
+    pace: dict[Literal["on_time", "behind"], str]
+    progress_short: str  # only the time left overall
+    doing: dict[Literal["early", "strong", "partial", "weak"], list[str]]  # "How am I doing?"
     progress_quiz: str
     own_approach: list[str] = Field(min_length=1)
     own_approach_try: list[str] = Field(min_length=1)  # the question was just put: no reading it out again
@@ -91,6 +96,9 @@ class Replies(_Spec):
     opinion: list[str] = Field(min_length=1)
     steer: str  # "Where should I go deeper?": the interviewer picks
     steer_open: str  # "Where should I start?" on its own: the candidate's call, with the question in play
+    steer_stay: str  # "..., or should I move on?" before the question in play has an answer: it stays
+    steer_move: str  # ... after the interviewer let the candidate lead: they lead on
+    end_stage_answer: str  # "What would you have done for serving?" in a goodbye
     permission: str  # "May I ask a few questions first?"
     hand_back: list[str] = Field(min_length=1)  # a yes/no question about a concept: the candidate reasons it out
     # An answer that does not take up the question in play: the question once more (the stage the candidate
@@ -98,6 +106,7 @@ class Replies(_Spec):
     figure_correction: str  # a figure restated wrongly, corrected with the fact's sentence
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
+    reask_rephrased: list[str] = Field(min_length=1)  # ... said another way
     reask_elsewhere: list[str] = Field(min_length=1)
     reask_dropped: list[str] = Field(min_length=1)
 
@@ -140,7 +149,8 @@ class MoveCues(_Spec):
     """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
     expressions, one list of alternatives per move, in the order they are tried)."""
 
-    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "goodbye", "closing", "permission", "steer"],
+    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "goodbye", "closing", "feedback", "permission",
+                        "steer"],
                  list[str]]
 
 
@@ -184,6 +194,7 @@ class ReportTexts(_Spec):
     levels: list[Level] = Field(min_length=1)  # highest first; the first that fits is the level
     summary_overall: str
     summary_strongest: str
+    summary_strongest_plain: str
     summary_no_strength: str
     summary_gap: str
     summary_no_gap: str

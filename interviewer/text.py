@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")  # CJK marks need no space after them
 _WORD = re.compile(r"[a-z0-9]+")
 
 STOPWORDS = frozenset("""a an the and or of to in on for with by from as at is are was were be been being it its this

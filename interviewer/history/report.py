@@ -266,9 +266,11 @@ def _summary(report: Report, grades: list[Turn]) -> list[str]:
         parts = [(f"question {q.number}", q.score, q.stage) for q in report.questions]
     best = max(parts, key=lambda p: p[1])
     worst = min(parts, key=lambda p: p[1])
-    quote = _best_quote(grades, best[2])
+    quote = _best_quote(grades, best[2]).rstrip(" .")  # the sentence's own period would double the summary's
     if best[1] >= 3.0 and quote:
         sentences.append(render(texts.summary_strongest, stage=best[0], score=f"{best[1]:.1f}", quote=quote))
+    elif best[1] >= 3.0:  # solid, with no single point's words to quote
+        sentences.append(render(texts.summary_strongest_plain, stage=best[0], score=f"{best[1]:.1f}"))
     else:
         sentences.append(render(texts.summary_no_strength, stage=best[0], score=f"{best[1]:.1f}"))
     if report.not_reached:

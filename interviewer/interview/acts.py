@@ -315,6 +315,7 @@ _LIST_SPLIT = re.compile(r",(?!\s*or\b)\s*(?:and|also|plus|aur|y)?\s*|;\s*|"
                          r"why|roughly|about)\b)", re.I)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2}")  # words of scripts written without spaces
 _SUBORDINATE = re.compile(r"(once|when|if|because|since|so|as|after|before|while|unless|until|given|assuming|like|e\.g\.|"
                           r"say|or (so|something))\b", re.I)
 
@@ -326,6 +327,7 @@ def question_parts(text: str, marked: bool = False) -> list[str]:
     questions inside an answer)."""
     parts = []
     listing = False  # inside the bulleted list a request introduced ("a few things I'd like to know:")
+    text = text.replace("？", "? ")  # "大概有多少商品？每天多少 query？": two questions
     for raw in text.splitlines():
         bullet = bool(re.match(r"\s*([-*•]|\d+[.)])\s+", raw))
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", raw).strip()
@@ -333,8 +335,8 @@ def question_parts(text: str, marked: bool = False) -> list[str]:
             continue
         listing = listing and bullet
         for sentence in split_sentences(line):
-            pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2] if sentence.count("?") > 1 \
-                else [sentence]
+            pieces = [p.strip() + "?" for p in sentence.split("?") if len(p.split()) >= 2 or _CJK.search(p)] \
+                if sentence.count("?") > 1 else [sentence]
             for piece in pieces:
                 if sentence.rstrip().endswith(":") and _REQUEST.search(sentence) and len(sentence.split()) <= 25:
                     listing = True  # the lead-in: its list items are the asks, not the lead-in itself

@@ -47,7 +47,7 @@ from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
 from .policy import (LATE_STAGES, ack_tone, asked_stage, asked_term, charge, defined_term, fact_scores, gloss, move_cue,
-                     pick_facts, says_goodbye, signs_off_at_end, thanks_in_tail, thanks_only, topic_words)
+                     asks_feedback, pick_facts, says_goodbye, signs_off_at_end, thanks_in_tail, thanks_only, topic_words)
 from .state import replay
 
 
@@ -200,7 +200,8 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
         cue = move_cue(text)
-        if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS:
+        if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS and \
+                (cue != "time" or statement_words(text) < CONTENT_WORDS):  # an answer that also asks the time is graded
             turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
         if cue in ("permission", "steer") and len(text.split()) < SHORT_MOVE_WORDS and not asks_in_problem(text):
             yield from self._on_meta_question(text, slot, {"seconds": 0.0, "acts": acts}, cue)  # "May I ask first?"
@@ -218,7 +219,8 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in _THANKS_LATE and len(self._visited()) >= LATE_STAGES and len(text.split()) < THANKS_LATE_WORDS \
                 and thanks_in_tail(text):
             turn_kind = "end"  # late on: "Thanks for the hints, that really helped. Anything else you'd expect?"
-        if turn_kind not in ("end", "clarifying-question") and under_way and says_goodbye(text):
+        if turn_kind != "end" and (turn_kind != "clarifying-question" or asks_feedback(text)) and under_way and \
+                says_goodbye(text):
             turn_kind = "end"  # "Vielen Dank für das Gespräch!", "I think that's my design. Thanks! Any feedback?"
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
@@ -374,6 +376,11 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 meta["llm_fallback"] = _reason(error)  # the UI shows it beside the message (views.py)
         yield self._record(Turn(role="interviewer", stage=slot.stage.value, kind=kind, text=text, item_id=slot.id,
                                 meta=meta))
+
+
+def statement_words(text: str) -> int:
+    """How many words a turn says outside its questions ("How much time is left? I feel slow." → 3)."""
+    return sum(len(s.split()) for s in split_sentences(text) if not s.rstrip().endswith(("?", "？")))
 
 
 def _reason(error: Exception) -> str:

@@ -20,17 +20,17 @@ from ..text import shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS, asks_in_problem, in_other_language
+from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
-from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, after_answer, asked_stage, classic_mistake, contradicted,
-                     direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, signs_off_at_end,
-                     stage_header, topic_stage, wraps_up_with_thanks)
+from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, after_answer, asked_stage, asks_feedback,
+                     classic_mistake, contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue,
+                     next_slot, own_checks, rephrase, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
-MAX_OPEN_QUESTIONS = 2  # more stock questions in a row stop reacting to the candidate; then the last one
+MAX_OPEN_QUESTIONS = 1  # more stock questions stop reacting to the candidate; then the last one
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
@@ -52,6 +52,15 @@ _YES_NO = re.compile(r"\W*(and |so |also |but )?(do|does|did|is|are|was|were|hav
                      r"there|the|our|it|this|that|users?|customers?)\b", re.I)
 _SCALE_TOPIC = re.compile(r"users|volume|traffic|qps|catalogue|corpus|size|scale|number of|upload|subscribers|"
                           r"mailboxes|inventory|candidate pool", re.I)
+_OWN_WAY = re.compile(r"\bwhat would you (have )?(done|do)\b|\bhow would you (have )?(done|do|approach)|"
+                      r"\bwhat('?s| is| was) the (right|best|ideal|expected) (answer|approach)", re.I)
+
+
+def _lower_first(text: str) -> str:
+    """A key point's text to follow "a strong answer" ("Uses ..." → "uses ..."; "A/B tests ..." kept)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
@@ -101,17 +110,20 @@ class TurnHandlers:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="hint-request", text=text,
                                 item_id=slot.id, meta=meta))
         ss = self.state.at(self.state.slot)
-        hints = self._hints(slot)
-        if not hints:
-            message = templates().hint_none
-        elif ss.hints >= len(hints):
-            message = templates().hint_exhausted
+        hint = self._hint_for(slot, text, ss.hints)
+        if hint is None:
+            message = templates().hint_exhausted if ss.hints or self._hints(slot) else templates().hint_none
         else:
-            message = hints[ss.hints]
+            message = hint
         yield from self._say("hint", message, extra={"hint": ss.hints})
 
     def _on_clarifying(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
-        message = self._clarification(text, meta)
+        asks = [q for q in split_sentences(text) if q.rstrip().endswith(("?", "？"))]
+        checking = asks and all(q.strip().rstrip(" ?.？") in own_checks(text) for q in asks)  # "So maybe conversion?"
+        message = None if checking else self._clarification(text, meta)
+        if message is None:  # nothing asked of the facts ("..., how much time is left?"): an answer, its move beside
+            yield from self._on_answer(text, slot, meta)
+            return
         in_clarify = slot.stage == Stage.clarify and self.scenario is not None  # drills and grills have no stage facts
         meta["counts"] = in_clarify  # good clarifying questions count toward the clarify stage
         if in_clarify:
@@ -152,8 +164,12 @@ class TurnHandlers:
                 meta["talked"] = talked
         # requirements: every request for information is answered, a fact or "assume" ("would a deeper network be
         # worth it?" asks the interviewer's view, not a fact)
-        asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None for p in asks_in_problem(text))
+        checks = own_checks(text)  # "So maybe we measure conversion? And click-through?" asks no fact either
+        asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None and move_cue(p) not in MOVE_NOT_FACT
+                                  and p.strip().rstrip(" ?.？") not in checks
+                                  for p in asks_in_problem(text))  # "Could you give me a hint?" asks no fact
         clarify = clarify or asks or any(q.rstrip().endswith("?") and direct_question(q) is None  # "... how long
+                                         and q.strip().rstrip(" ?.？") not in checks and move_cue(q) not in MOVE_NOT_FACT
                                          for q in split_sentences(text))  # does a chargeback take?": its fact, if any
         clarification = self._clarification(text, meta, marked=not asks) if clarify else None
         if clarification is not None and not meta.get("fact") and not asks:
@@ -162,12 +178,13 @@ class TurnHandlers:
         if clarification is None and self.scenario is not None:
             lead = f"{self._correction(text)} {lead}".strip()  # "a corpus in the low billions": it's 800 million
         cue = move_cue(text)
-        if cue == "time":  # "... How much time do we have left?": said before the next question
-            lead = f"{lead} {self._progress_line(slot)}".strip()
+        hinted = False
+        if cue == "time":  # "... How much time do we have left?": said before the next question, which names the part
+            lead = f"{lead} {self._progress_line(slot, short=True)}".strip()
         elif cue == "hint":  # a long answer that ends asking for a hint: the nudge comes with the next question
-            hints = self._hints(slot)
-            if ss_hints := [h for h in hints if h not in self._said_text()]:
-                lead = f"{lead} {render(templates().replies.dont_know_hint, hint=ss_hints[0])}".strip()
+            if (hint := self._hint_for(slot, text)) is not None:
+                lead = f"{lead} {render(templates().replies.dont_know_hint, hint=hint)}".strip()
+                hinted = True
         engaged = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else True
         # put the question again only to a short answer in English that stays in its stage: a candidate driving their
         # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
@@ -184,6 +201,9 @@ class TurnHandlers:
                                                       short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))
+            return
+        if hinted and clarification is None:  # "... I'm not sure how to fix it. A hint?": the nudge, then their go
+            yield from self._say("hint", lead, extra={"hint": ss.hints})
             return
         mistake = None if self.scenario is None or clarification is not None else classic_mistake(
             text, [f.id for f in self.scenario.facts], self._mistakes_challenged())
@@ -261,12 +281,13 @@ class TurnHandlers:
         """The last answer did not take up the question: it is put again, once, naming where the candidate went."""
         r = templates().replies
         question = self._asked_text()
+        said = rephrase(question)  # in other words where it has a detail to reorder: never the same words again
         if talked is not None and talked != slot.stage.value:
             body = render(self._unsaid(r.reask_elsewhere), stage_name=templates().stage_names[Stage(talked)],
-                          question=question)
+                          question=said)
         else:
-            body = render(self._unsaid(r.reask), question=question)
-        yield from self._say("question", f"{lead} {body}".strip(), allowed=[question],
+            body = render(self._unsaid(r.reask if said == question else r.reask_rephrased), question=said)
+        yield from self._say("question", f"{lead} {body}".strip(), allowed=[question, said],
                              extra={"question": question, "reask": True})
 
     def _follow_up(self, slot: Slot, target: RubricItem, kp: KeyPoint, ss: SlotState,
@@ -410,13 +431,27 @@ class TurnHandlers:
         said = self._said_text()
         fresh = [q for q in t.open_questions if q not in said]
         asked = len(t.open_questions) - len(fresh)
-        if fresh and asked < MAX_OPEN_QUESTIONS and self._time_used() < TIME_BEFORE_WRAP_UP:
+        young = self._time_used() < TIME_BEFORE_WRAP_UP
+        if young and self._presenting():  # the candidate is still walking through their design: let them
+            body = self._unsaid(list(t.replies.go_on))  # it acknowledges by itself: no "Noted." before it
+            yield from self._say("question", body, slot_index=index,
+                                 extra={"question": body, "open": True, "go_on": True})
+            return
+        if fresh and asked < MAX_OPEN_QUESTIONS and young:
             body = self._unsaid(fresh)
             extra = {"question": body, "open": True}
         else:
             body = self._unsaid(list(t.wrap_up))
             extra = {"question": body, "wrap_up": True}
         yield from self._say("question", f"{ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
+
+    def _presenting(self) -> bool:
+        """Whether the candidate's last turn went on with their own design at length (`GO_ON_WORDS`), asking nothing,
+        and the interviewer did not just let them go on: a stock question now would talk over them."""
+        last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
+        before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
+        return last is not None and len(last.text.split()) >= GO_ON_WORDS and "?" not in last.text and \
+            not (before is not None and before.meta.get("go_on"))
 
     def _wrapping_up(self) -> bool:
         """Whether the interviewer has asked its last open question (`wrap_up`)."""
@@ -496,7 +531,8 @@ class TurnHandlers:
         """A short reply to a question in an answer that asks the interviewer's view (`policy.direct_question`):
         a check-in in the tone the grade allows, an opinion handed back; empty when there is none, or when the
         answer fell into the trap (it is challenged instead)."""
-        questions = [q for q in split_sentences(text) if q.rstrip().endswith(("?", "？"))]
+        questions = [q for q in split_sentences(text) if q.rstrip().endswith(("?", "？")) and
+                     move_cue(q) not in MOVE_NOT_FACT]  # "Could you give me a hint?" is met on its own
         asked = [direct_question(q) for q in questions]
         r = templates().replies
         said = self._said_text()
@@ -536,11 +572,28 @@ class TurnHandlers:
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
         report = self.report()
         advice = self._advice(report)
+        answer = self._last_question_answered(report)
         message = render(templates().end_early if early else templates().end, overall=report.overall_line,
-                         next=advice)
+                         next=f"{answer} {advice}".strip() if advice not in answer else answer)
         yield from self._say("end", f"{prefix} {message}".strip())
         self.store.set_status(self.id, "ended")
         self.info = self.info.model_copy(update={"status": "ended"})
+
+    def _last_question_answered(self, report) -> str:
+        """The answer to a question in the candidate's goodbye: "What would you have done for serving?" (what a strong
+        answer there covers, from the stage's heaviest key points), "Any feedback for me?" (the report's strongest
+        part, with the candidate's words); empty when it asks neither."""
+        last = next((t.text for t in reversed(self.turns) if t.role == "candidate"), "")
+        if self.scenario is None or "?" not in last:
+            return ""
+        named = stage_named(last)
+        if named is not None and _OWN_WAY.search(last):
+            points = sorted(self.scenario.stages[named].key_points, key=lambda kp: -kp.weight)[:2]
+            said = " and ".join(_lower_first(kp.text.rstrip(" .")) for kp in points)
+            return render(templates().replies.end_stage_answer, stage_name=templates().stage_names[named], points=said)
+        if asks_feedback(last) and len(report.summary) >= 2:
+            return report.summary[1]
+        return ""
 
     def _advice(self, report) -> str:
         """The one thing to work on next, as the close says it. In a design interview only a stage not reached that

@@ -90,18 +90,22 @@ def topic_stage(gains: dict[str, float], current: str, order: Sequence[str], ski
 
 
 def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int],
-               share: float, answered: dict[int, float] | None = None, late: Iterable[int] = ()) -> int | None:
+               share: float, answered: dict[int, float] | None = None, late: Iterable[int] = (),
+               opener_last: bool = False) -> int | None:
     """The first question to ask on entering `stage`: its opener, unless the candidate already covered a good
     part of it (then the deep-dive question whose points they have said least about, `answered`: per slot, the
     share of its points already said, so the interviewer never asks again for what was given; the `late` ones,
-    constraint changes, after the stage's own questions)."""
+    constraint changes, after the stage's own questions). `opener_last`: a stage not done whose deep dives are
+    all closed is still entered, with its opener (moving on in order never skips a stage half said)."""
     slots = [j for j, s in enumerate(slot_stages) if s == stage and j not in closed]
     if not slots:
         return None
     if share >= OPENER_SKIP_AT:
         deeper = [j for j in slots if not openers[j]]
         late = set(late)
-        return min(deeper, key=lambda j: (j in late, (answered or {}).get(j, 0.0))) if deeper else None
+        if deeper:
+            return min(deeper, key=lambda j: (j in late, (answered or {}).get(j, 0.0)))
+        return slots[0] if opener_last and openers[slots[0]] else None
     return slots[0]
 
 
@@ -138,7 +142,7 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
     for later in order[position + 1:]:
         if later in done:
             continue
-        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered, late)
+        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered, late, opener_last=True)
         if j is not None and j > index:
             return j, False
     return None, False
@@ -304,8 +308,23 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "événem": "events", "verans": "events", "abonne": "subscribers", "assina": "subscribers",
              "suscri": "subscribers", "kündig": "churn", "résili": "churn", "cancel": "churn", "docume": "documents",
              "dokume": "documents", "langue": "languages", "sprach": "languages", "língua": "languages",
-             "schon": "current", "déjà": "current", "già": "current", "bereit": "current"}
+             "schon": "current", "déjà": "current", "già": "current", "bereit": "current", "prohib": "violating",
+             "verbot": "violating", "interdi": "violating", "proibi": "violating", "conten": "content", "inhalt": "content",
+             "imagen": "images", "imágen": "images", "bilder": "images", "transa": "transactions", "transak": "transactions",
+             "query": "traffic", "querie": "traffic"}
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Scripts written without spaces (and Russian stems), found as parts of the text: "大概有多少商品？" → products
+_IN_TEXT = {"多少": "number of", "几个": "number of", "どのくらい": "number of", "何件": "number of",
+            "얼마나": "number of", "每天": "per day", "每秒": "per second", "一日": "per day", "商品": "products",
+            "产品": "products", "用户": "users", "ユーザー": "users", "사용자": "users", "查询": "traffic",
+            "搜索量": "traffic", "请求": "traffic", "流量": "traffic", "延迟": "latency", "时延": "latency", "遅延": "latency",
+            "レイテンシ": "latency", "지연": "latency", "预算": "budget", "标签": "labels", "ラベル": "labels", "欺诈": "fraud",
+            "不正": "fraud", "规则": "rules", "ルール": "rules", "违规": "violating", "違反": "violating", "视频": "videos",
+            "動画": "videos", "广告": "ads", "広告": "ads", "活动": "events", "イベント": "events", "订阅": "subscribers",
+            "文档": "documents", "ドキュメント": "documents", "语言": "languages", "言語": "languages", "图片": "images",
+            "画像": "images", "垃圾邮件": "spam", "邮件": "message", "メール": "message", "交易": "transactions",
+            "取引": "transactions", "пользов": "users", "задержк": "latency", "транзакц": "transactions", "мошенн": "fraud",
+            "разметк": "labels", "метк": "labels", "запрос": "traffic", "товар": "products", "правил": "rules"}
 
 
 def _any_language_words(text: str) -> set[str]:
@@ -317,13 +336,17 @@ def _any_language_words(text: str) -> set[str]:
 def topic_words(text: str) -> set[str]:
     """A text's content words (cut to six letters), with other-language words and near-synonyms mapped."""
     got = content_words(text)
-    return got | {_SYNONYMS[k][:6] for w in _any_language_words(text) for k in (w, w[:3]) if k in _SYNONYMS}
+    lowered = text.lower()
+    return got | {_SYNONYMS[k][:6] for w in _any_language_words(text) for k in (w, w[:3]) if k in _SYNONYMS} | \
+        {english[:6] for part, english in _IN_TEXT.items() if part in lowered}
 
 
 def gloss(text: str) -> set[str]:
     """The English topic words a text's other-language words map to ("combien d'utilisateurs" → {"users"})."""
     got = _any_language_words(text)
-    return {_SYNONYMS[k] for w in got for k in (w, w[:3]) if k in _SYNONYMS and _SYNONYMS[k] not in got}
+    lowered = text.lower()
+    return {_SYNONYMS[k] for w in got for k in (w, w[:3]) if k in _SYNONYMS and _SYNONYMS[k] not in got} | \
+        {english for part, english in _IN_TEXT.items() if part in lowered}
 
 
 def fact_scores(similarities: Sequence[float], overlaps: Sequence[int]) -> list[float]:
@@ -360,6 +383,48 @@ _OPINION_Q = re.compile(
     r"was (meinen|denken) sie|was denkst du|o que (voc[eê]|vocês) acha|cosa ne pensi|wat vind (je|jij|u)|"
     r"как вы думаете|что вы думаете|你(们)?觉得|您觉得|你怎么看|どう思い|어떻게 생각", re.I)
 
+# "I think it's a classification problem?", "So maybe we measure conversion?", "I think that's it?": a statement said
+# with a rising voice, checking itself, not a request for a fact
+_TENTATIVE_Q = re.compile(r"^\W*((so|and|hmm+|um+|uh+|ok(ay)?|well|then|right)\W+)*(i think|i guess|i'?d (say|guess)|"
+                          r"i suppose|i believe|maybe|probably|perhaps|that'?s (it|all|enough)|"
+                          r"it'?s (probably |maybe |just )?(a|an|like)\b|"
+                          r"we (could|would|can) (just )?(use|train|predict|measure|sort|rank)|like,? )", re.I)
+_ASKS_FACT = re.compile(r"\b(how (many|much|big|fast|often|long)|what('?s| is| are) (the|our|your)|"
+                        r"do (we|you) (have|know|log|track)|is there|are there|you|your)\b", re.I)
+
+
+def tentative(question: str) -> bool:
+    """Whether a question is the candidate's own statement checking itself ("I think it's a classification problem?",
+    "So maybe we measure conversion rate from search? And click-through rate?"), which asks nothing of the
+    product's facts (a fragment after such a question goes with it)."""
+    q = question.strip()
+    if not q.endswith(("?", "？")) or _ASKS_FACT.search(q):
+        return False
+    if _TENTATIVE_Q.match(q):
+        return True
+    tail = re.search(r"(?<=[?？])\s*(and|or)\s+[^?？]*[?？]$", q, re.I)  # "...? And click-through rate?"
+    return tail is not None and not _AUX_START.match(q[tail.start():]) and tentative(q[:tail.start()].strip())
+
+
+def own_checks(text: str) -> set[str]:
+    """The questions of a turn that are the candidate checking their own statement (`tentative`), a fragment after one
+    included ("So maybe we measure conversion rate? And click-through rate?"), stripped of " ?."."""
+    checks, previous = set(), False
+    for sentence in _sentences(text):
+        q = sentence.strip()
+        if not q.endswith(("?", "？")):
+            previous = False
+            continue
+        fragment = re.match(r"\W*(and|or)\s", q, re.I) is not None and not _AUX_START.match(q) and not _ASKS_FACT.search(q)
+        previous = tentative(q) or (previous and fragment)
+        if previous:
+            checks.add(q.rstrip(" ?.？"))
+    return checks
+
+
+_AUX_START = re.compile(r"\W*(and|or)\s+(what|how|is|are|do|does|did|can|could|will|would|should|which|who|when|where|why)\b",
+                        re.I)
+
 
 def direct_question(question: str) -> DirectQuestion | None:
     """What a question inside an answer asks of the interviewer, when it is not a request for a fact: a
@@ -369,7 +434,7 @@ def direct_question(question: str) -> DirectQuestion | None:
     q = question.strip()
     if not q.endswith(("?", "？")):
         return None
-    if _CHECK_IN_Q.search(q):
+    if _CHECK_IN_Q.search(q) or tentative(q):
         return "check-in"
     if _OPINION_Q.search(q):
         return "opinion"
@@ -377,6 +442,7 @@ def direct_question(question: str) -> DirectQuestion | None:
 
 
 MoveCue = Literal["time", "repeat", "hint", "wrap_up", "thanks", "permission", "steer"]
+MOVE_NOT_FACT = ("permission", "steer", "hint", "time", "repeat")  # a question asking for one of these asks no fact
 
 
 @lru_cache(maxsize=1)
@@ -401,13 +467,21 @@ GOODBYE_WORDS = 80  # a turn this long or longer is a design that mentions thank
 def says_goodbye(text: str) -> bool:
     """Whether a turn ends the candidate's side with a goodbye, in any language: within its last two sentences it
     thanks for the interview as a whole ("Vielen Dank für das Gespräch!"), or it closes ("I think that's my design",
-    "C'est tout") and thanks; a last question may follow ("... Any feedback?"). Never a long turn."""
+    "C'est tout") and thanks or asks for feedback; a last question may follow ("... Any feedback?"). Never a long
+    turn."""
     if len(text.split()) >= GOODBYE_WORDS:
         return False
     cues = dict(_move_cues())
     sentences = _sentences(text)
     tail = " ".join(sentences[-3:] if sentences and sentences[-1].rstrip().endswith(("?", "？")) else sentences[-2:])
-    return bool(cues["goodbye"].search(tail)) or (bool(cues["closing"].search(tail)) and bool(cues["thanks"].search(tail)))
+    closes = bool(cues["closing"].search(tail))
+    return bool(cues["goodbye"].search(tail)) or (closes and bool(cues["thanks"].search(tail))) or \
+        (bool(cues["closing"].search(last := " ".join(sentences[-3:]))) and asks_feedback(last))  # "That's it. Feedback?"
+
+
+def asks_feedback(text: str) -> bool:
+    """Whether a turn asks for feedback or what to study ("Any feedback for me?", "What should I work on?")."""
+    return bool(dict(_move_cues())["feedback"].search(text))
 
 
 def thanks_in_tail(text: str) -> bool:
@@ -430,9 +504,15 @@ def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
     for cue, pattern in _move_cues():
-        if cue not in ("wrap_up", "thanks", "goodbye", "closing") and pattern.search(text):
+        if cue not in ("wrap_up", "thanks", "goodbye", "closing", "feedback") and pattern.search(text):
             return cue
     return None
+
+
+def asks_to_steer(text: str) -> bool:
+    """Whether a turn asks the interviewer where to go ("Should I go deeper on the model, or keep moving?"), beside
+    whatever else it asks."""
+    return any(cue == "steer" and pattern.search(text) for cue, pattern in _move_cues())
 
 
 _TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|what(?:'s| is| are| does)|define|是指|指的是|qu'est-ce que|что такое|"
@@ -446,6 +526,19 @@ def asked_term(text: str) -> str | None:
     None when it names none."""
     m = _TERM_ASKED.search(text)
     return m.group(1).strip().lower() if m else None
+
+
+def defined_terms(text: str) -> list[tuple[str, Term]]:
+    """Every glossary term a text names, in the order written, as written (the longest form of each; "the ML
+    objective versus the business objective" names two)."""
+    lowered = text.lower()
+    found = {}
+    for term in glossary().terms:
+        hits = [m for form in term.forms for m in [re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", lowered)] if m]
+        if hits:
+            longest = max(hits, key=lambda m: (len(m.group(0)), -m.start()))
+            found[min(m.start() for m in hits)] = (text[longest.start():longest.end()], term)  # as the candidate wrote it
+    return [found[k] for k in sorted(found)]
 
 
 def defined_term(text: str, prefer: str = "") -> tuple[str, Term] | None:

@@ -10,14 +10,18 @@ from collections.abc import Iterator
 
 import re
 
+import numpy as np
+
 from ..models import STAGES, Stage, Turn
-from ..text import shorten
+from ..corpus.embeddings import embed
+from ..text import shorten, split_sentences
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from .acts import asks_in, asks_in_problem, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
-from .policy import asked_term, defined_term, language_move, move_cue, rephrase, small_talk_kind
+from .policy import (MOVE_NOT_FACT, asked_term, asks_to_steer, defined_term, defined_terms, language_move,
+                     move_cue, own_checks, rephrase, small_talk_kind)
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
 _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
@@ -30,6 +34,15 @@ _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|f
 _POINTS_AT_QUESTION = re.compile(r"\b(part|question|that|this|it|last|first|second|third|bit|word|sentence|one)\b", re.I)
 
 ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
+# "How am I doing?", "Am I on track?": a question about how it goes, not about the clock
+_HOW_AM_I = re.compile(r"\bhow am i doing\b|\bhow('?s| is) (it|this) going\b|\bam i (doing )?(ok|okay|alright|fine|on track)\b|"
+                       r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)",
+                       re.I)
+_CLOCK = re.compile(r"\b(time|minutes?|clock|tiempo|temps|zeit|tempo)\b|时间|時間", re.I)
+# words of being stuck that name no topic ("I don't know, honestly. Could you help?")
+_NO_TOPIC = frozenset("know honestly idea sure really think maybe don't dont hint could would give please stuck help about this "
+                      "that what with have here there just sorry part question okay well".split())
+HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of other questions
 
 
 def _lower_first(text: str) -> str:
@@ -46,7 +59,9 @@ class ConversationalReplies:
         t = templates()
         if self.scenario is None:
             return t.clarification_no_facts
-        parts = [p for p in question_parts(text, marked=marked) if move_cue(p) not in ("permission", "steer")]
+        checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
+        parts = [p for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
+                 and p.strip().rstrip(" ?.？") not in checks]
         if not parts:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
@@ -103,6 +118,11 @@ class ConversationalReplies:
         said = " ".join(t.text for t in self.turns if t.role == "interviewer")
         term = asked_term(text)
         defined = defined_term(term, prefer=question) if term else None  # the term asked about, not one in passing
+        named = defined_terms(text) if defined is None else []
+        if len(named) >= 2 or (named and term is None):  # "ML objective versus business objective?", "NDCG, is it ...?"
+            means = " ".join(render(r.meaning_term_each, term=form, means=entry.means) for form, entry in named[:2])
+            yield from self._say("reply", render(r.meaning_terms, means=means, question=question), allowed=[question])
+            return
         if defined is not None:
             unsaid = defined[0] not in said.lower()  # "what's prevalence?" before the interviewer said it
             message = render(r.meaning_term_unsaid if unsaid else r.meaning_term, term=defined[0],
@@ -138,24 +158,56 @@ class ConversationalReplies:
         yield from self._say("reply", self._unsaid(templates().replies.pause))
 
     def _on_progress(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """The time and progress; "..., or should I keep moving?" beside it: the interviewer picks, moving on once the
+        question in play has an answer, else staying with it."""
         yield self._record_move(text, slot, "progress-question", meta)
-        yield from self._say("reply", self._progress_line(slot))
+        line = self._progress_line(slot)
+        if self.scenario is not None and _HOW_AM_I.search(text) and not _CLOCK.search(text):
+            line = f"{self._doing_line()} {self._progress_line(slot, short=True)}"  # "How am I doing?": a sense first
+        if self.scenario is not None and asks_to_steer(text):
+            if self.state.at(self.state.slot).answers:
+                yield from self._close_and_advance(skipped=False, prefix=f"{line} {templates().replies.steer}")
+                return
+            if self._let_go_on():  # the candidate was leading: they lead on
+                yield from self._say("reply", f"{line} {templates().replies.steer_move}")
+                return
+            question = self._question_in_play()  # nothing said to it yet: it stays
+            line = f"{line} {render(templates().replies.steer_stay, question=question)}"
+            yield from self._say("reply", line, allowed=[question])
+            return
+        yield from self._say("reply", line)
 
-    def _progress_line(self, slot: Slot) -> str:
-        """Where the interview stands: the stage, its time left, what was covered (or the question number)."""
+    def _doing_line(self) -> str:
+        """A sense of how the candidate is doing, from the questions graded so far (a nervous "How am I doing?" gets
+        an honest, encouraging word, never a score)."""
+        scores = [t.grade.score for t in self.turns if t.kind == "slot-grade" and t.grade is not None]
+        mean = sum(scores) / len(scores) if scores else None
+        tone = "early" if mean is None else "strong" if mean >= 2.5 else "partial" if mean >= 1.25 else "weak"
+        return self._unsaid(list(templates().replies.doing[tone]))
+
+    def _progress_line(self, slot: Slot, short: bool = False) -> str:
+        """Where the interview stands: the stage, its time left, what was covered (or the question number); `short`:
+        only the time left overall (beside a move to another part, or after a word on how they are doing)."""
         r = templates().replies
         if self.scenario is None:
             message = render(r.progress_quiz, number=self.state.slot + 1, count=len(self.slots))
         else:
             shares = self._shares()
-            covered = [templates().stage_names[s] for s in STAGES if shares[s.value] >= 0.5]  # a good part of it
-            planned = sum(self.info.plan.get("minutes", {}).values())
-            total = max(1, round(planned - sum(self.state.seconds.values()) / 60))
-            values = {"stage_name": templates().stage_names[slot.stage], "stage_number": STAGES.index(slot.stage) + 1,
-                      "covered": "a good part of " + ", ".join(covered) if covered else "little of the design yet",
-                      "total": f"{total} minute{'s' if total != 1 else ''}"}
+            here = STAGES.index(slot.stage)  # the parts talked through: up to here, and later ones said a good part of
+            visited = self._visited()  # a later part only once asked about: the coverage map is generous
+            covered = [templates().stage_names[s] for i, s in enumerate(STAGES) if i != here and
+                       (s.value in visited or (i < here and shares[s.value] >= 0.5))]
+            minutes = self.info.plan.get("minutes", {})
+            total = max(1, round(sum(minutes.values()) - sum(self.state.seconds.values()) / 60))
+            ahead = sum(m for s, m in minutes.items() if s in {st.value for st in STAGES[here + 1:]})  # still to come
+            values = {"stage_name": templates().stage_names[slot.stage], "stage_number": here + 1,
+                      "covered": ", ".join(covered[:-1]) + f" and {covered[-1]}" if len(covered) > 1 else "".join(covered),
+                      "total": f"{total} minute{'s' if total != 1 else ''}",
+                      "pace": r.pace["on_time" if total >= ahead else "behind"]}
             left = self.time_left_s()
-            if left and left >= 60:
+            if short:
+                message = render(r.progress_short, **values)
+            elif left and left >= 60:
                 message = render(r.progress_design, minutes=round(left / 60), **values)
             else:
                 message = render(r.progress_design_no_time, **values)
@@ -184,9 +236,9 @@ class ConversationalReplies:
     def _on_dont_know(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "dont-know", meta)
         ss = self.state.at(self.state.slot)
-        hints = self._hints(slot)
-        if ss.hints < len(hints):
-            message = render(templates().replies.dont_know_hint, hint=hints[ss.hints])
+        hint = self._hint_for(slot, text, ss.hints)
+        if hint is not None:
+            message = render(templates().replies.dont_know_hint, hint=hint)
             yield from self._say("hint", message, extra={"hint": ss.hints})
         else:
             yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.dont_know_no_hint)
@@ -233,7 +285,36 @@ class ConversationalReplies:
             answer = self._clarification(text, meta)
             if meta.get("fact"):  # a fact it asks for is answered; no assumption request for a language question
                 message = f"{message} {answer}" if mixing else f"{answer} {message}"
+            elif mixing and answer and [p for p in asks_in(text) if not _ASKS_TO_MIX.search(p)]:
+                message = f"{message} {answer}"  # "¿qué tipos de contenido están prohibidos?" with no fact: assume
         yield from self._say("reply", message)
+
+    def _hint_for(self, slot: Slot, text: str, used: int = 0) -> str | None:
+        """The next hint: the question's own in order; but a request that says what the candidate is stuck on ("I'm
+        not sure how to fix position bias. A hint?") gets the unsaid hint nearest to it: this question's, a deep
+        dive's of the stage it is about (its hints and follow-up questions), or that stage's general ones (None:
+        none left)."""
+        own = self._hints(slot)
+        said = self._said_text()
+        stuck = [q for q in split_sentences(text) if move_cue(q) not in MOVE_NOT_FACT and
+                 sum(w.lower() not in _NO_TOPIC for w in re.findall(r"[^\W\d_]{4,}", q)) >= 2]  # names a topic
+        if self.scenario is None or not stuck:
+            return next((h for h in own[used:] if h not in said), None)
+        stages = {slot.stage} | ({Stage(talked)} if (talked := self._stage_of(text)) else set())
+        deeper = [self.target(other) for other in self.slots if other.stage in stages and not other.is_stage]
+        pool = list(dict.fromkeys(own + [h for item in deeper for h in item.hints + item.follow_ups]
+                                  + [h for st in stages for h in templates().hint_generic[st]]))
+        pool = [h for h in pool if h not in said]
+        if not pool:
+            return None
+        sims = (embed(stuck) @ embed(pool).T).max(axis=0)
+        return pool[int(np.argmax(sims + np.array([HINT_OWN_BONUS if h in own else 0.0 for h in pool])))]
+
+    def _stage_of(self, text: str) -> str | None:
+        """The stage a turn is mostly about (its topic shares), or None."""
+        shares = self._topic_shares(text)
+        best = max(shares, key=shares.get) if shares else None
+        return best if best is not None and shares[best] > 0 else None
 
     def _hints(self, slot: Slot) -> list[str]:
         hints = list(self.target(slot).hints)

@@ -1,0 +1,187 @@
+"""The policy rules that make the interviewer hear what a candidate's turn does (#13): a statement said as a
+question, a request to steer, a hint on what they are stuck on, "how am I doing?", a goodbye that asks for
+feedback, terms named without "what is", and the parts of a turn in a script without spaces."""
+
+from interviewer import Interview
+from interviewer.history.report import build_report
+from interviewer.interview.acts import question_parts
+from interviewer.interview.policy import (
+    asks_feedback,
+    asks_to_steer,
+    defined_terms,
+    direct_question,
+    entry_slot,
+    gloss,
+    move_cue,
+    own_checks,
+    rephrase,
+    says_goodbye,
+    tentative,
+)
+from interviewer.prompts import interviewer_templates
+
+from .fakes import ScriptedGrader
+
+
+def _design(grader: ScriptedGrader, scenario: str = "video-recommendation") -> Interview:
+    return Interview.start(mode="design", scenario=scenario, seed=3, grader=grader)
+
+
+def _assume_lines() -> list[str]:
+    return [line for line in interviewer_templates().clarification_assume]
+
+
+def test_a_statement_said_as_a_question_is_the_candidate_checking_it_not_asking_a_fact():
+    assert tentative("I think it's a classification problem?")
+    assert tentative("Hmm. I think that's it?") and tentative("So maybe we measure conversion rate from search?")
+    assert direct_question("I guess the goal is engagement?") == "check-in"
+    assert not tentative("Maybe you can tell me how many users there are?")  # asks the interviewer
+    assert not tentative("So I guess we have click logs, do we have purchase logs too?")
+    checks = own_checks("So maybe we measure conversion rate from search? And click-through rate on the results?")
+    assert checks == {"So maybe we measure conversion rate from search", "And click-through rate on the results"}
+    assert own_checks("How many users are there? And the latency budget?") == set()  # a fragment after a real ask
+
+
+def test_a_tentative_answer_gets_no_assumption_request(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Okay, so for the ML part I would predict a click. I think it's a classification problem?")
+    assert out[0].kind == "answer"
+    assert not any(line in out[-1].text for line in _assume_lines())
+
+
+def test_a_request_to_steer_is_heard_and_answered(indexed_home):
+    assert move_cue("Should I just start with the model?") == "steer"
+    assert asks_to_steer("How am I doing so far? Should I go deeper on the model, or keep moving to serving?")
+    assert move_cue("I should start with the data, which is logs.") is None
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Hi. So we show people videos they like. Should I just start with the model?")
+    assert out[-1].kind == "reply" and interviewer_templates().replies.steer_open.split(";")[0] in out[-1].text
+    assert not any(line in out[-1].text for line in _assume_lines())
+
+
+def test_go_deeper_or_move_on_is_decided_by_the_interviewer(indexed_home):
+    iv = _design(ScriptedGrader(score=3.0))
+    before = iv.current.id
+    out = iv.respond("How much time is left? Should I go deeper here, or keep moving?")  # nothing answered yet
+    assert iv.current.id == before and "minutes left" in out[-1].text
+    assert interviewer_templates().replies.steer_stay.split(":")[0] in out[-1].text
+    iv.respond("I'd ask about the number of daily users, the catalogue size and the latency budget first.")
+    before = iv.current.id
+    out = iv.respond("How am I doing on time? Should I go deeper on this, or keep moving?")
+    assert iv.current.id != before and interviewer_templates().replies.steer in out[-1].text
+
+
+def test_entering_a_stage_half_said_with_no_deep_dive_left_asks_its_opener():
+    stages = ["clarify", "framing", "framing", "data"]
+    openers = [True, True, False, True]
+    assert entry_slot("framing", stages, openers, {2}, share=0.5) is None  # following the candidate: nothing to ask
+    assert entry_slot("framing", stages, openers, {2}, share=0.5, opener_last=True) == 1  # moving on in order
+
+
+def test_two_terms_or_a_term_named_without_what_is_are_both_defined(indexed_home):
+    named = defined_terms("What do you mean by the ML objective versus the business objective?")
+    assert [form for form, _ in named] == ["ML objective", "business objective"]
+    iv = _design(ScriptedGrader())
+    out = iv.respond("Sorry, what do you mean by the ML objective versus the business objective?")
+    assert all(entry.means in out[-1].text for _, entry in named)
+    out = iv.respond("I've heard of NDCG but I'm honestly not sure what it means. Is it the one with a log?")
+    assert out[0].kind == "meaning-question" and defined_terms("NDCG")[0][1].means in out[-1].text
+
+
+def test_a_hint_request_inside_an_answer_gets_the_hint_nearest_to_what_the_candidate_is_stuck_on(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    out = iv.respond("For data we can use the search logs with the query, the products shown and what was clicked. "
+                     "But clicks are noisy, people click the top result because it is on top. I read about position "
+                     "bias, but I'm not sure how to fix it. Could you give me a hint?")
+    assert out[-1].kind == "hint" and not any(line in out[-1].text for line in _assume_lines())
+    assert "position" in out[-1].text.lower()  # the stuck part, not the stage's first general hint
+    assert out[-1].text.count("?") <= 1  # the hint alone, no new question after it: the candidate's go
+
+
+def test_how_am_i_doing_gets_a_sense_of_it_and_the_status_is_short_beside_a_move(indexed_home):
+    iv = _design(ScriptedGrader(score=1.0))
+    out = iv.respond("How am I doing so far? I feel like I made a few mistakes.")
+    doing = interviewer_templates().replies.doing
+    assert any(line in out[-1].text for lines in doing.values() for line in lines)
+    assert "part 1 of 6" not in out[-1].text  # no stage bookkeeping for a nervous candidate
+    iv.respond("skip")
+    out = iv.respond("I'd log impressions, clicks and watch time per video and train a ranker on those. How much time "
+                     "do we have left?")
+    assert out[0].kind == "answer"  # graded, with the time said beside what comes next
+    assert "left overall" in out[-1].text and "part " not in out[-1].text  # the next question names the part
+
+
+def test_the_status_names_only_parts_the_interview_has_been_through(indexed_home):
+    iv = _design(ScriptedGrader())
+    out = iv.respond("How much time do we have left?")
+    assert "So far" not in out[-1].text and "little of the design" not in out[-1].text
+    assert "fine on time" in out[-1].text
+
+
+def test_a_goodbye_that_asks_for_feedback_ends_and_is_answered():
+    assert says_goodbye("Alright, I think that's it. Any feedback for me? I know I slipped on the leakage part.")
+    assert asks_feedback("Is there anything you think I should study more?")
+    assert not says_goodbye("Any feedback on the features so far? I'd add watch time next.")  # no closing line
+
+
+def test_the_last_question_in_a_goodbye_gets_an_answer(indexed_home):
+    iv = _design(ScriptedGrader(score=3.5))
+    for _ in range(4):
+        iv.respond("skip")
+    out = iv.respond("I think I got stuck on a lot of this. What would you have done for the serving part? "
+                     "Anyway, thanks for your time.")
+    assert iv.finished and out[-1].kind == "end" and "On serving, a strong answer" in out[-1].text
+    iv = _design(ScriptedGrader(score=3.5))
+    iv.respond("I'd ask about the number of daily users, the catalogue size and the latency budget first.")
+    for _ in range(4):
+        iv.respond("skip")
+    out = iv.respond("Alright, I think that's it. Any feedback for me?")
+    assert iv.finished and "Strongest on" in out[-1].text
+
+
+def test_a_solid_part_with_no_words_to_quote_is_never_called_not_solid(indexed_home):
+    iv = _design(ScriptedGrader(score=4.0))
+    iv.respond("I'd ask about the number of daily users, the catalogue size and the latency budget first.")
+    iv.respond("skip")
+    report = build_report(iv.info, iv.turns, iv.bank)
+    assert not any("No part reached a solid score" in s for s in report.summary)
+
+
+def test_a_reask_says_the_question_another_way():
+    question = "Leadership wants more watch time and no clickbait. What number does your ranker predict, and why?"
+    said = rephrase(question)
+    assert said != question and said.startswith("In short, what number")
+
+
+def test_once_the_plan_is_done_a_candidate_still_presenting_is_let_go_on(indexed_home):
+    iv = _design(ScriptedGrader(score=3.5))
+    for _ in range(len(iv.slots) + 3):
+        out = iv.respond("skip")
+        if any(t.meta.get("open") for t in out):
+            break
+    assert out[-1].meta.get("open")
+    presenting = ("Then for iteration I'd add exploration traffic to fight the feedback loop, a small randomised slice to "
+                  "debias training, surveys as an extra label, a head that predicts next-day return, per-creator "
+                  "exposure metrics, and a weekly review of what the integrity classifiers demoted, so that the home "
+                  "page keeps learning about videos it would otherwise never show to anyone at all, and new creators "
+                  "get a fair share of impressions while the ranker stays honest about what people really enjoy watching.")
+    out = iv.respond(presenting)
+    assert out[-1].meta.get("go_on") and "?" not in out[-1].text and not iv.finished
+    out = iv.respond(presenting.replace("Then for iteration", "And on top of that"))
+    assert not out[-1].meta.get("go_on")  # never twice in a row
+
+
+def test_questions_in_scripts_without_spaces_are_split_and_read_through_their_words():
+    parts = question_parts("那我先确认一下：大概有多少商品？每天多少 query？")
+    assert parts[-2].endswith("大概有多少商品?") and parts[-1] == "每天多少 query?"
+    assert "products" in gloss("大概有多少商品?") and "number of" in gloss("大概有多少商品?")
+    assert "users" in gloss("сколько пользователей в день?")
+
+
+def test_a_candidate_asking_to_mix_languages_gets_their_questions_answered(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="image-moderation")
+    out = iv.respond("Hola. ¿Está bien si mezclo un poco de español? Primero quiero entender las reglas: "
+                     "¿qué tipos de contenido están prohibidos?")
+    assert out[0].kind == "other-language"
+    fact = next(f for f in iv.scenario.facts if f.id == "policies")
+    assert fact.answer.strip()[:40] in out[-1].text
