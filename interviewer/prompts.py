@@ -72,6 +72,7 @@ class Replies(_Spec):
     progress_design_no_time: str
     pace: dict[Literal["on_time", "behind"], str]
     progress_short: str  # only the time left overall
+    at_time: str  # a time question in the answer that ends the interview
     doing: dict[Literal["early", "strong", "partial", "weak"], list[str]]  # "How am I doing?"
     progress_quiz: str
     own_approach: list[str] = Field(min_length=1)

@@ -185,3 +185,39 @@ def test_a_candidate_asking_to_mix_languages_gets_their_questions_answered(index
     assert out[0].kind == "other-language"
     fact = next(f for f in iv.scenario.facts if f.id == "policies")
     assert fact.answer.strip()[:40] in out[-1].text
+
+
+def test_a_question_offering_options_is_one_question_and_a_leading_clause_goes_with_it():
+    parts = question_parts("Before I design anything, I want to understand the goal a bit better. When management says "
+                           "'sell more tickets', do they mean more tickets overall, more revenue, or more tickets per "
+                           "active user? Those can lead to pretty different systems.")
+    assert parts == ["Before I design anything, I want to understand the goal a bit better.",
+                     "When management says 'sell more tickets', do they mean more tickets overall, more revenue, or "
+                     "more tickets per active user?"]
+    assert question_parts("Roughly how many daily active users, and how big is the catalog?") == [
+        "Roughly how many daily active users", "how big is the catalog"]
+
+
+def test_a_vague_part_beside_one_a_fact_answers_is_not_told_to_assume(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="event-recommendation")
+    out = iv.respond("One more question: how big is this? How many users, events and cities?")
+    assert "daily active users" in out[-1].text
+    assert "I don't have details" not in out[-1].text and "One more question" not in out[-1].text
+
+
+def test_a_request_for_direction_is_a_hint_request_and_the_time_is_heard_in_more_words():
+    assert move_cue("Is there something more specific you're thinking of?") == "hint"
+    assert move_cue("可以给我一点提示吗？") == "hint"
+    assert move_cue("Kitna time bacha hai?") == "time" and move_cue("还有多少时间？") == "time"
+    assert move_cue("How am I doing on time? Let me do monitoring quickly.") == "time"
+
+
+def test_a_time_question_in_the_answer_that_ends_the_interview_is_met(indexed_home):
+    iv = _design(ScriptedGrader(score=3.5))
+    for _ in range(len(iv.slots) + 6):
+        out = iv.respond("skip")
+        if any(t.meta.get("wrap_up") for t in out):
+            break
+    out = iv.respond("How am I doing on time? Let me do monitoring quickly: watch time per user, dismiss rate, "
+                     "feature freshness and calibration drift per head, with alerts on each.")
+    assert iv.finished and out[-1].text.startswith(interviewer_templates().replies.at_time)

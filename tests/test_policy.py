@@ -615,7 +615,13 @@ def test_the_figures_a_turn_states_are_read_with_their_period_and_clause():
                   "95% recall and the top 500 candidates.")
     values = {(v, p) for v, p, _ in got}
     assert (2e8, "day") in values and (1.5e9, "") in values and (5000.0, "second") in values
-    assert not any(v in (200.0, 95.0) for v, _, _ in got)  # a duration and a percentage are not counts
+    assert not any(v in (200.0, 95.0) and p not in ("ms", "%") for v, p, _ in got)  # not counts, but read apart
+    assert (200.0, "ms") in values and (95.0, "%") in values
+    assert figures("the ranker takes about 20 ms.") == []  # a duration in a clause not about answering in time
+    budget = [(200.0, "ms", "200 ms at p99 for the home page")]
+    assert contradicted([(300.0, "ms", "render in roughly 300 ms")], budget, [[0.7]]) == [0]  # a budget loosened
+    assert contradicted([(50.0, "ms", "retrieval within 50 ms")], budget, [[0.7]]) == []  # a part of it, by right
+    assert contradicted([(5.0, "%", "about 5 percent cancel a month")], [(3.0, "%", "About 3% cancel")], [[0.8]]) == [0]
     said = [(2e7, "day", "around 20 million uploads a day")]
     facts = [(8e7, "day", "About 80 million images a day"), (3000.0, "second", "3,000 per second at peak")]
     assert contradicted(said, facts, [[0.8, 0.3]]) == [0]  # four times off, same topic and period: corrected

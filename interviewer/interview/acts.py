@@ -352,11 +352,16 @@ def question_parts(text: str, marked: bool = False) -> list[str]:
                 if colon and len(head.split()) <= 3:  # "Two things: X, Y" introduces the asks
                     head, colon = options, ""
                 items: list[str] = []
-                for item in (i.strip(" ?.") for i in _LIST_SPLIT.split(head)):
+                pending = ""  # "When management says X, do they mean ...": a leading clause goes with what follows
+                alternatives = "?" in piece and re.search(r",?\s+or\s+", piece) is not None  # "do they mean A, B or C?"
+                for item in ([head.strip(" ?.")] if alternatives else (i.strip(" ?.") for i in _LIST_SPLIT.split(head))):
                     if items and _SUBORDINATE.match(item):  # "..., once that works": part of the ask before it
                         items[-1] = f"{items[-1]}, {item}"
+                    elif not items and _SUBORDINATE.match(item):
+                        pending = f"{pending}{item}, "
                     elif len(item.split()) >= 2:
-                        items.append(item)
+                        items.append(f"{pending}{item}")
+                        pending = ""
                 if items and colon:
                     items[-1] = f"{items[-1]}: {options.strip()}"
                 parts.extend(items if len(items) > 1 else [piece])

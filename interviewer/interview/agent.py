@@ -200,6 +200,8 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
         cue = move_cue(text)
+        if turn_kind == "progress-question" and kind is None and statement_words(text) >= CONTENT_WORDS:
+            turn_kind = "answer"  # "How am I doing on time? Let me do monitoring quickly: ...": graded, the time beside
         if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS and \
                 (cue != "time" or statement_words(text) < CONTENT_WORDS):  # an answer that also asks the time is graded
             turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
@@ -229,12 +231,14 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if (self._wrapping_up() or closing) and turn_kind not in _KEEP_TALKING:  # the reply to the last one: the end
             yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
                                     item_id=slot.id, meta=meta | {"wrap_up": True}))
-            yield from self._finish(early=False, prefix=self._unsaid(list(templates().ack.neutral)))
+            at_time = templates().replies.at_time if cue == "time" else ""  # "... how am I doing on time?"
+            yield from self._finish(early=False, prefix=at_time or self._unsaid(list(templates().ack.neutral)))
             return
         if self._in_open_questions() and turn_kind not in _KEEP_TALKING + ("end",):  # the next open question
             yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
                                     item_id=slot.id, meta=meta | {"open": True}))
-            yield from self._open_question(self.state.slot, self._unsaid(list(templates().ack.neutral)))
+            lead = self._progress_line(slot, short=True) if cue == "time" else ""  # "Kitna time bacha hai? ..."
+            yield from self._open_question(self.state.slot, self._unsaid(list(templates().ack.neutral)), lead=lead)
             return
         handler = self._handler(turn_kind)
         yield from handler(text, slot, meta)

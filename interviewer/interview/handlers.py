@@ -24,7 +24,7 @@ from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, after_answer, asked_stage, asks_feedback,
                      classic_mistake, contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue,
-                     next_slot, own_checks, rephrase, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
+                     next_slot, own_checks, rephrase, signs_off_at_end, RATES, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -381,12 +381,12 @@ class TurnHandlers:
         """A correction of the figures a candidate restates wrongly (`policy.contradicted`), from the facts already
         told, each fact corrected once: the fact's own sentence that states the figure."""
         said = self._said_text()
-        told = [f for f in self.scenario.facts if (f.answer.strip() in said or f.answer.strip()[:60] in said)
-                and _SCALE_TOPIC.search(f.topic)]  # the sizing figures; a count the candidate plans is theirs
+        told = [f for f in self.scenario.facts if f.answer.strip() in said or f.answer.strip()[:60] in said]
         stated = figures(text)
         if not told or not stated:
             return ""
-        known = [(fig, f) for f in told for fig in figures(f.answer)]
+        known = [(fig, f) for f in told for fig in figures(f.answer)  # counts only of sizing facts: a count the
+                 if fig[1] in RATES or _SCALE_TOPIC.search(f.topic)]  # candidate plans is theirs
         if not known:
             return ""
         sims = embed([c for _, _, c in stated]) @ embed([fig[2] for fig, _ in known]).T
@@ -422,11 +422,12 @@ class TurnHandlers:
         return leading and not (before is not None and before.meta.get("go_on")) and \
             self._time_used() < TIME_BEFORE_WRAP_UP
 
-    def _open_question(self, index: int, ack: str) -> Iterator[Event]:
+    def _open_question(self, index: int, ack: str, lead: str = "") -> Iterator[Event]:
         """Every planned question is covered and the candidate has not said goodbye: while the interview is young,
         an open question that goes deeper on the candidate's own design (each asked once); then a last one, as a
         real interviewer asks before time is up, whose answer ends the interview. Their answers are not graded:
-        the report already has everything the questions asked for."""
+        the report already has everything the questions asked for. `lead`: what must be said first (the time,
+        when asked), in place of the acknowledgement."""
         t = templates()
         said = self._said_text()
         fresh = [q for q in t.open_questions if q not in said]
@@ -434,7 +435,7 @@ class TurnHandlers:
         young = self._time_used() < TIME_BEFORE_WRAP_UP
         if young and self._presenting():  # the candidate is still walking through their design: let them
             body = self._unsaid(list(t.replies.go_on))  # it acknowledges by itself: no "Noted." before it
-            yield from self._say("question", body, slot_index=index,
+            yield from self._say("question", f"{lead} {body}".strip(), slot_index=index,
                                  extra={"question": body, "open": True, "go_on": True})
             return
         if fresh and asked < MAX_OPEN_QUESTIONS and young:
@@ -443,7 +444,7 @@ class TurnHandlers:
         else:
             body = self._unsaid(list(t.wrap_up))
             extra = {"question": body, "wrap_up": True}
-        yield from self._say("question", f"{ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
+        yield from self._say("question", f"{lead or ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
 
     def _presenting(self) -> bool:
         """Whether the candidate's last turn went on with their own design at length (`GO_ON_WORDS`), asking nothing,

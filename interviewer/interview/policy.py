@@ -565,13 +565,20 @@ _PER_SECOND = re.compile(r"per second|a second|/s\b|\bqps\b|\brps\b|per sec\b", 
 _PER_DAY = re.compile(r"per day|a day|/day|daily|every day|each day|\bdau\b", re.I)
 _NOT_COUNTS = re.compile(r"%|percent|\bms\b|millisecond|second(s)?\b(?! (average|peak))|minute|hour|week|month|year|"
                          r"\$|dollar|cent|gpu|core|\bx\b|times|top[- ]?\d|@", re.I)
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(%|percent\b|per cent\b|prozent\b|por ciento\b|pour ?cent\b)", re.I)
+_DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|msec|milliseconds?|millisekunden|milisegundos|毫秒|"
+                       r"s|sec|secs|seconds?|sekunden|segundos|秒)(?![\w])", re.I)
+_LATENCY_WORDS = re.compile(r"latenc|budget|p9\d|respon|render|return|load|within|under|end to end|end-to-end|call|"
+                            r"request|page|decision|score|latenz|antwort|respuesta|延迟|以内", re.I)
+RATES = ("%", "ms")  # the figures besides counts: shares, and latencies (a budget the candidate loosens)
 FIGURE_OFF_BY = 1.5  # a restated count this many times off the fact's is corrected (a rounding is not)
 FIGURE_TOPIC_AT = 0.55  # ... when the words around it are this like the words around the fact's
 
 
 def figures(text: str) -> list[tuple[float, str, str]]:
     """The counts a text states, each with its period ("second", "day" or "") and its clause: "200M daily users"
-    → (2e8, "day", "200M daily users"). Percentages, durations, prices and ranks are not counts."""
+    → (2e8, "day", "200M daily users"); and its shares ("%": "about 5 percent cancel") and latencies in a clause
+    about time to answer ("ms": "render within 300 ms", seconds converted). Prices and ranks are not read."""
     out: list[tuple[float, str, str]] = []
     for clause in re.split(r"[.;:!?]\s|,\s|\s(?:and|but|with|plus)\s|\n", text):
         clause = clause.strip()
@@ -591,6 +598,10 @@ def figures(text: str) -> list[tuple[float, str, str]]:
                 continue
             period = "second" if _PER_SECOND.search(clause) else "day" if _PER_DAY.search(clause) else ""
             out.append((value, period, clause))
+        out += [(float(m.group(1)), "%", clause) for m in _PERCENT.finditer(clause)]
+        if _LATENCY_WORDS.search(clause):
+            out += [(float(m.group(1)) * (1.0 if m.group(2).lower().startswith(("m", "毫")) else 1000.0), "ms", clause)
+                    for m in _DURATION.finditer(clause)]
     return out
 
 
@@ -598,14 +609,18 @@ def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, st
                  similarity: Sequence[Sequence[float]]) -> list[int]:
     """Which facts' figures the candidate's figures contradict: for each figure the candidate states, the fact figure
     whose surrounding words are most like its own (`similarity[i][j]`, at least `FIGURE_TOPIC_AT`), of the same
-    period, off by `FIGURE_OFF_BY` or more. Indices into `facts`, each once."""
+    period, off by `FIGURE_OFF_BY` or more (a latency only above the fact's: a budget loosened, never a part of it).
+    Indices into `facts`, each once."""
     wrong: list[int] = []
     for i, (value, period, _) in enumerate(said):
         row = [s if facts[j][1] == period else -1.0 for j, s in enumerate(similarity[i])]
         if not row:
             continue
         j = max(range(len(row)), key=lambda k: row[k])
-        if row[j] >= FIGURE_TOPIC_AT and max(value / facts[j][0], facts[j][0] / value) >= FIGURE_OFF_BY and j not in wrong:
+        if row[j] < FIGURE_TOPIC_AT or j in wrong or not value or not facts[j][0]:
+            continue
+        ratio = value / facts[j][0] if period == "ms" else max(value / facts[j][0], facts[j][0] / value)
+        if ratio >= FIGURE_OFF_BY:  # a latency only when looser than the budget: a part of it is smaller by right
             wrong.append(j)
     return wrong
 

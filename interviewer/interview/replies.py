@@ -34,6 +34,9 @@ _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|f
 _POINTS_AT_QUESTION = re.compile(r"\b(part|question|that|this|it|last|first|second|third|bit|word|sentence|one)\b", re.I)
 
 ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fact must match this well
+# "One more question: how big is this?": the lead-in is not part of the question
+_LEAD_IN = re.compile(r"^\W*((and |also |ok(ay)?,? |so,? )?(one |a |my )?(more|another|next|last|quick|final|follow-up|"
+                      r"second|third|other) (question|thing)s?( is)?\s*[:,-]\s*|(also|next|then)\s*[:,]\s*)", re.I)
 # "How am I doing?", "Am I on track?": a question about how it goes, not about the clock
 _HOW_AM_I = re.compile(r"\bhow am i doing\b|\bhow('?s| is) (it|this) going\b|\bam i (doing )?(ok|okay|alright|fine|on track)\b|"
                        r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)",
@@ -60,8 +63,9 @@ class ConversationalReplies:
         if self.scenario is None:
             return t.clarification_no_facts
         checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
-        parts = [p for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
+        parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
                  and p.strip().rstrip(" ?.？") not in checks]
+        parts = [p for p in parts if p.strip(" ?.")]
         if not parts:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
@@ -75,12 +79,21 @@ class ConversationalReplies:
                      "facts": [f.id for f in facts] if len(facts) > 1 else None})
         if not facts:
             return self._unsaid([render(option) for option in t.clarification_assume])
+        if unmatched:  # "how big is this?" beside "how many users?": the scale fact given answers both
+            given = {f.id for f in facts}
+            unmatched = [p for p, near in zip(unmatched, self._nearest_facts(unmatched), strict=True) if near not in given]
         said = self._said_text()
         message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) if f.answer.strip() not in said
                            else render(t.replies.fact_again, answer=_lower_first(f.answer.strip())) for f in facts)
         if len(unmatched) == 1:
             return f"{message} {render(t.replies.clarification_part_assume, part=shorten(unmatched[0].strip(' ?.'), 80))}"
         return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
+
+    def _nearest_facts(self, parts: list[str]) -> list[str]:
+        """Per part, the id of the scenario fact nearest to it by meaning, however far."""
+        facts = self.scenario.facts
+        sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
+        return [facts[int(np.argmax(row))].id for row in sims]
 
     def _question_in_play(self) -> str:
         """The question the candidate is answering: the last one asked (a follow-up included)."""
