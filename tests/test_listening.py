@@ -8,6 +8,7 @@ from interviewer.interview.acts import question_parts
 from interviewer.interview.policy import (
     asks_feedback,
     asks_to_steer,
+    cites_untold,
     defined_terms,
     direct_question,
     entry_slot,
@@ -221,3 +222,58 @@ def test_a_time_question_in_the_answer_that_ends_the_interview_is_met(indexed_ho
     out = iv.respond("How am I doing on time? Let me do monitoring quickly: watch time per user, dismiss rate, "
                      "feature freshness and calibration drift per head, with alerts on each.")
     assert iv.finished and out[-1].text.startswith(interviewer_templates().replies.at_time)
+
+
+def test_a_mistake_and_a_misstated_figure_beside_a_question_are_met_with_its_answer(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    iv.respond("Can I ask how many transactions we process?")
+    out = iv.respond("Okay, 10 million a day. And how many of those are fraud? I'd train a classifier and aim for "
+                     "high accuracy, like 99.9 percent.")
+    said = out[-1].text
+    assert out[-1].kind == "challenge" and "1 in 1,000" in said  # the fact asked, then the challenge
+    assert "100 million" in said and "accuracy" in said
+    assert said.count("1 in 1,000") == 1  # the fact is not said twice
+
+
+def test_what_a_glossary_term_is_gets_its_meaning_even_inside_a_clarifying_turn(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    out = iv.respond("For labels I guess we'd need human annotators? Oh, chargebacks. Sorry, what's a chargeback "
+                     "exactly? I've heard the word but I'm not sure how it works.")
+    assert out[0].kind == "meaning-question" and "disputing a payment" in out[-1].text
+    out = iv.respond("What's the chargeback rate we see today?")  # the value, not the word
+    assert out[0].kind != "meaning-question"
+
+
+def test_a_follow_up_citing_figures_never_told_is_not_asked():
+    question = "Using the $120 and $8 figures, at what fraud probability does declining beat approving?"
+    assert cites_untold(question, "You can approve, decline, or send a case to reviewers.")
+    assert not cites_untold(question, "A missed fraud costs us about $120 ... around $8, and some never come back.")
+    assert not cites_untold("Why that one?", "")
+
+
+def test_a_deep_dive_said_in_one_of_the_last_turns_is_not_asked():
+    from interviewer.interview.handlers import JUST_SAID_TURNS
+    assert JUST_SAID_TURNS >= 2  # not only the very last turn: "re-asks what I said two answers ago"
+
+
+def test_a_deep_dives_own_hints_are_its_follow_ups_then_its_stages(indexed_home):
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots)):
+        if not iv.current.is_stage and iv.target(iv.current).follow_ups:
+            break
+        iv.respond("skip")
+    hints = iv._hints(iv.current)
+    assert hints[0] == iv.target(iv.current).follow_ups[0]
+    assert hints[-1] in interviewer_templates().hint_generic[iv.current.stage]
+
+
+def test_a_statement_said_as_a_question_gets_no_verdict_but_a_real_check_in_does(indexed_home):
+    from interviewer.interview.policy import asks_approval
+    assert asks_approval("Does that make sense?") and not asks_approval("I guess I split by time?")
+    tones = [line for lines in interviewer_templates().replies.check_in.values() for line in lines]
+    iv = _design(ScriptedGrader(score=0.5))
+    iv.respond("skip")
+    out = iv.respond("I'd predict watch time per video with a ranker trained on the logs. I guess that's the label?")
+    assert not any(line in out[-1].text for line in tones)
+    out = iv.respond("I'd also predict a click per video and combine the two scores. Does that make sense?")
+    assert any(line in out[-1].text for line in tones)

@@ -59,7 +59,9 @@ _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|th
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
 SHORT_MOVE_WORDS = 25  # "May I ask a few questions first?", "Where should I start?" on their own
 CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
-TERM_QUESTION_WORDS = 30  # a short turn asking what a glossary term means is that, whatever else the act model hears
+TERM_QUESTION_WORDS = 45  # a short turn asking what a glossary term means is that, whatever else the act model hears
+# ... also when it reads as a clarifying question ("Sorry, what's a chargeback exactly?"), unless it asks the value
+# ("What's the prevalence?")
 THANKS_LATE_WORDS = 40  # late in the interview, a short turn of thanks that gives no content is a goodbye
 _THANKS_LATE = ("hint-request", "small-talk", "pushback", "meaning-question", "progress-question", "what-would-you-do")
 GOODBYE_AFTER_STAGES = 2  # "Thanks for having me!" at the start is a greeting: a goodbye needs the interview under way
@@ -213,7 +215,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 len(text.split()) < CONTENT_WORDS and signs_off_at_end(text) and (under_way or not thanks_only(text)):
             turn_kind = "end"  # "How much time is left? ok. done then."
         term = asked_term(text) if kind is None and len(text.split()) < TERM_QUESTION_WORDS else None
-        if term and turn_kind not in ("meaning-question", "end", "clarifying-question") and \
+        asks_value = term is not None and re.search(rf"\bthe\s+{re.escape(term)}", text, re.I) is not None
+        if term and turn_kind not in ("meaning-question", "end") and \
+                (turn_kind != "clarifying-question" or not asks_value) and \
                 (defined_term(term) or ("", None))[0] == term:  # the term itself, not a question that names one
             turn_kind = "meaning-question"  # "Sorry, what does eCPM mean? I've heard it but I'm not sure."
         if turn_kind == "end" and kind is None and not under_way and thanks_only(text):

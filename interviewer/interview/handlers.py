@@ -16,15 +16,16 @@ from ..corpus.embeddings import embed
 from ..models import STAGES, Grade, KeyPoint, RubricItem, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from ..text import shorten, split_sentences
+from ..text import content_words, shorten, split_sentences
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
-from .policy import (ANSWERED_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, after_answer, asked_stage, asks_feedback,
-                     classic_mistake, contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue,
-                     next_slot, own_checks, rephrase, signs_off_at_end, RATES, stage_header, topic_stage, wraps_up_with_thanks)
+from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer,
+                     asked_stage, asks_approval, asks_feedback, cites_untold, classic_mistake, contradicted, direct_question,
+                     ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks, rephrase, signs_off_at_end,
+                     stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -34,6 +35,8 @@ MAX_OPEN_QUESTIONS = 1  # more stock questions stop reacting to the candidate; t
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
+BARE_FIGURE_WORDS = 3  # a figure with this few words around it restates a fact just told
+JUST_SAID_TURNS = 3  # a deep dive the candidate said this recently is not asked; older credit only orders
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
 
 
@@ -175,8 +178,11 @@ class TurnHandlers:
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
         lead = "" if clarification is not None else self._direct_reply(text, g)
-        if clarification is None and self.scenario is not None:
-            lead = f"{self._correction(text)} {lead}".strip()  # "a corpus in the low billions": it's 800 million
+        correction = self._correction(text) if self.scenario is not None else ""  # "a corpus in the low billions"
+        if clarification is None:
+            lead = f"{correction} {lead}".strip()
+        elif correction:  # "Okay, 10 million a day. And how many are fraud?": the fact asked, then the correction
+            clarification = f"{clarification} {correction}"
         cue = move_cue(text)
         hinted = False
         if cue == "time":  # "... How much time do we have left?": said before the next question, which names the part
@@ -194,6 +200,14 @@ class TurnHandlers:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
+        mistake = None if self.scenario is None else classic_mistake(
+            text, [f.id for f in self.scenario.facts], self._mistakes_challenged())
+        if clarification is not None and mistake is not None:  # "... how many are fraud? I'd aim for 99.9 % accuracy"
+            fact = next((f.answer.strip() for f in self.scenario.facts if f.id in mistake.needs), "")
+            challenge = render(mistake.challenge, fact="" if fact in clarification else fact)  # said just before
+            yield from self._say("challenge", f"{clarification} {challenge}", extra={"mistake": mistake.id,
+                                                                                     "fact": meta.get("fact")})
+            return
         if clarification is not None:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
         goodbye = "sign-off" in acts or wraps_up_with_thanks(text)  # "Okay, I'll wrap up. So: ... Thanks!"
@@ -205,8 +219,8 @@ class TurnHandlers:
         if hinted and clarification is None:  # "... I'm not sure how to fix it. A hint?": the nudge, then their go
             yield from self._say("hint", lead, extra={"hint": ss.hints})
             return
-        mistake = None if self.scenario is None or clarification is not None else classic_mistake(
-            text, [f.id for f in self.scenario.facts], self._mistakes_challenged())
+        if clarification is not None:
+            mistake = None
         if mistake is not None:  # "I'd use accuracy", "a random 80/20 split": challenged where it comes, once
             fact = next((f.answer.strip() for f in self.scenario.facts if f.id in mistake.needs), "")
             message = render(mistake.challenge, fact=fact)
@@ -296,7 +310,9 @@ class TurnHandlers:
         interview only while requirements are gathered: later stages go deeper with their own questions)."""
         secrets = self._secrets(self.state.slot)
         already = self._said()
-        candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in already]
+        told = " ".join(already)
+        candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in already and
+                      not cites_untold(q, told)]  # "Using the $120 and $8 figures" only once they were told
         authored = None
         if candidates:
             vectors = embed([kp.text] + candidates)
@@ -390,6 +406,12 @@ class TurnHandlers:
         if not known:
             return ""
         sims = embed([c for _, _, c in stated]) @ embed([fig[2] for fig, _ in known]).T
+        last = next((t.text for t in reversed(self.turns) if t.role == "interviewer"), "")
+        for i, (_, _, clause) in enumerate(stated):  # "Okay, 10 million a day.": a bare figure restates what was
+            if len(content_words(clause)) <= BARE_FIGURE_WORDS:  # just said
+                for j, (_, f) in enumerate(known):
+                    if f.answer.strip()[:60] in last:
+                        sims[i, j] = max(sims[i, j], FIGURE_TOPIC_AT)
         r = templates().replies
         fixes = []
         for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
@@ -502,13 +524,16 @@ class TurnHandlers:
         return found
 
     def _just_said(self) -> dict[int, float]:
-        """Per deep-dive question, the share of its points the candidate's last content turn said."""
-        last = next((t for t in reversed(self.turns) if t.role == "candidate" and t.meta.get("probes")), None)
-        if last is None:
-            return {}
-        return {int(j): sum(kp.weight * points.get(kp.id, 0.0) for kp in self.target(self.slots[int(j)]).key_points)
-                / sum(kp.weight for kp in self.target(self.slots[int(j)]).key_points)
-                for j, points in last.meta.get("probes").items()}
+        """Per deep-dive question, the largest share of its points one of the candidate's last `JUST_SAID_TURNS`
+        content turns said (asking it now would ask for what was just told)."""
+        recent = [t for t in reversed(self.turns) if t.role == "candidate" and t.meta.get("probes")][:JUST_SAID_TURNS]
+        said: dict[int, float] = {}
+        for turn in recent:
+            for j, points in turn.meta.get("probes").items():
+                key_points = self.target(self.slots[int(j)]).key_points
+                share = sum(kp.weight * points.get(kp.id, 0.0) for kp in key_points) / sum(kp.weight for kp in key_points)
+                said[int(j)] = max(said.get(int(j), 0.0), share)
+        return said
 
     def _time_used(self) -> float:
         """The share of the interview's planned minutes the candidate's turns have used."""
@@ -537,9 +562,11 @@ class TurnHandlers:
         asked = [direct_question(q) for q in questions]
         r = templates().replies
         said = self._said_text()
-        if "check-in" in asked and not g.fell_into_trap:
+        if "check-in" in asked and not g.fell_into_trap and any(asks_approval(q) for q in questions):
             tone = "strong" if g.score >= 3 else "partial" if g.score >= 1.5 else "weak"
             options = list(r.check_in[tone])
+        elif asked and all(a == "check-in" for a in asked):  # only "I guess it's X?": no verdict on a statement
+            return ""
         elif "opinion" in asked:
             options = list(r.opinion)
         elif any(_HAVE_Q.match(q) and direct_question(q) is None for q in questions):

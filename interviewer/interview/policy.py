@@ -426,6 +426,12 @@ _AUX_START = re.compile(r"\W*(and|or)\s+(what|how|is|are|do|does|did|can|could|w
                         re.I)
 
 
+def asks_approval(question: str) -> bool:
+    """Whether a check-in asks outright for a view on the answer ("Does that make sense?", "Am I on track?"), as
+    opposed to a statement said with a rising voice (`tentative`), which gets no verdict."""
+    return question.strip().endswith(("?", "？")) and _CHECK_IN_Q.search(question) is not None
+
+
 def direct_question(question: str) -> DirectQuestion | None:
     """What a question inside an answer asks of the interviewer, when it is not a request for a fact: a
     `check-in` on the answer ("Am I on the right track?", "Is that enough?"), or the interviewer's `opinion`
@@ -603,6 +609,12 @@ def figures(text: str) -> list[tuple[float, str, str]]:
             out += [(float(m.group(1)) * (1.0 if m.group(2).lower().startswith(("m", "毫")) else 1000.0), "ms", clause)
                     for m in _DURATION.finditer(clause)]
     return out
+
+
+def cites_untold(question: str, told: str) -> bool:
+    """Whether a question refers to a figure the interviewer has not told ("Using the $120 and $8 figures, ..."
+    before the cost of errors was given)."""
+    return any(n.rstrip(".,") not in told for n in re.findall(r"\d[\d,.]*", question))
 
 
 def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, str, str]],

@@ -46,6 +46,7 @@ _CLOCK = re.compile(r"\b(time|minutes?|clock|tiempo|temps|zeit|tempo)\b|时间|�
 _NO_TOPIC = frozenset("know honestly idea sure really think maybe don't dont hint could would give please stuck help about this "
                       "that what with have here there just sorry part question okay well".split())
 HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of other questions
+HINT_NEAR_AT = 0.45  # another question's hint is given for what the candidate is stuck on only when this near to it
 
 
 def _lower_first(text: str) -> str:
@@ -304,33 +305,33 @@ class ConversationalReplies:
 
     def _hint_for(self, slot: Slot, text: str, used: int = 0) -> str | None:
         """The next hint: the question's own in order; but a request that says what the candidate is stuck on ("I'm
-        not sure how to fix position bias. A hint?") gets the unsaid hint nearest to it: this question's, a deep
-        dive's of the stage it is about (its hints and follow-up questions), or that stage's general ones (None:
-        none left)."""
+        not sure how to fix position bias. A hint?") gets the unsaid hint nearest to it: this question's, or, when
+        near enough, any deep dive's (its hints and follow-up questions) or any stage's general ones (None: none
+        left)."""
         own = self._hints(slot)
         said = self._said_text()
         stuck = [q for q in split_sentences(text) if move_cue(q) not in MOVE_NOT_FACT and
                  sum(w.lower() not in _NO_TOPIC for w in re.findall(r"[^\W\d_]{4,}", q)) >= 2]  # names a topic
         if self.scenario is None or not stuck:
             return next((h for h in own[used:] if h not in said), None)
-        stages = {slot.stage} | ({Stage(talked)} if (talked := self._stage_of(text)) else set())
-        deeper = [self.target(other) for other in self.slots if other.stage in stages and not other.is_stage]
-        pool = list(dict.fromkeys(own + [h for item in deeper for h in item.hints + item.follow_ups]
-                                  + [h for st in stages for h in templates().hint_generic[st]]))
-        pool = [h for h in pool if h not in said]
+        deeper = [self.target(other) for other in self.slots if not other.is_stage]  # any part: stuck is stuck
+        own = [h for h in own if h not in said]
+        general = [h for st in STAGES for h in templates().hint_generic[st]]
+        pool = [h for h in dict.fromkeys(own + [h for item in deeper for h in item.hints + item.follow_ups] + general)
+                if h not in said]
         if not pool:
             return None
-        sims = (embed(stuck) @ embed(pool).T).max(axis=0)
-        return pool[int(np.argmax(sims + np.array([HINT_OWN_BONUS if h in own else 0.0 for h in pool])))]
-
-    def _stage_of(self, text: str) -> str | None:
-        """The stage a turn is mostly about (its topic shares), or None."""
-        shares = self._topic_shares(text)
-        best = max(shares, key=shares.get) if shares else None
-        return best if best is not None and shares[best] > 0 else None
+        sims = (embed(stuck) @ embed(pool).T).max(axis=0) + np.array([HINT_OWN_BONUS if h in own else 0.0 for h in pool])
+        best = int(np.argmax(sims))
+        if pool[best] not in own and sims[best] < HINT_NEAR_AT and own:  # nothing near what they are stuck on
+            return own[0]
+        return pool[best]
 
     def _hints(self, slot: Slot) -> list[str]:
-        hints = list(self.target(slot).hints)
-        if not hints and (slot.is_stage or self.scenario is not None):  # a deep dive falls back to its stage's
-            hints = list(templates().hint_generic[slot.stage])
+        """The question's own hints: its authored ones; for a deep dive its follow-up questions (each a nudge
+        toward a point of it), then its stage's general hints."""
+        target = self.target(slot)
+        hints = list(target.hints)
+        if not hints and (slot.is_stage or self.scenario is not None):
+            hints = ([] if slot.is_stage else list(target.follow_ups)) + list(templates().hint_generic[slot.stage])
         return hints
