@@ -105,6 +105,7 @@ class Replies(_Spec):
     # An answer that does not take up the question in play: the question once more (the stage the candidate
     # talked about named, when it is another), then it is left.
     figure_correction: str  # a figure restated wrongly, corrected with the fact's sentence
+    figure_correction_also: str  # ... a second one in the same turn
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
     reask_rephrased: list[str] = Field(min_length=1)  # ... said another way

@@ -277,3 +277,19 @@ def test_a_statement_said_as_a_question_gets_no_verdict_but_a_real_check_in_does
     assert not any(line in out[-1].text for line in tones)
     out = iv.respond("I'd also predict a click per video and combine the two scores. Does that make sense?")
     assert any(line in out[-1].text for line in tones)
+
+
+def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_own_later_is_not(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    iv.respond("How many subscribers do we have, and what's the monthly churn rate?")
+    out = iv.respond("Okay, so 10 million subscribers and about 5 percent cancel every month. The output would be a "
+                     "list for marketing.")
+    said = out[-1].text
+    assert said.count("One correction") == 1 and "Also:" in said and "20 million" in said and "3%" in said
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    iv.respond("How many subscribers do we have, and what's the monthly churn rate?")
+    while iv.current.stage.value == "clarify":
+        iv.respond("skip")
+    out = iv.respond("I'd keep a holdout where about 5 percent of subscribers never get an offer, to measure lift.")
+    assert "One correction" not in out[-1].text
+    assert direct_question("Does that sound like a reasonable direction?") == "check-in"

@@ -64,6 +64,8 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+_RESTATING = re.compile(r"\b(restate|recap|summari[sz]e|to confirm|let me make sure|so we have|so to sum up|"
+                        r"if i understand|so,? (about|roughly|around))\b", re.I)  # the candidate restates the facts
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
 
 
@@ -398,8 +400,9 @@ class TurnHandlers:
         told, each fact corrected once: the fact's own sentence that states the figure."""
         said = self._said_text()
         told = [f for f in self.scenario.facts if f.answer.strip() in said or f.answer.strip()[:60] in said]
-        stated = figures(text)
-        if not told or not stated:
+        restating = self.slots[self.state.slot].stage == Stage.clarify or bool(_RESTATING.search(text))
+        stated = [fig for fig in figures(text) if fig[1] != "%" or restating]  # a share elsewhere is the candidate's own
+        if not told or not stated:                                               # target ("under 0.1 % misfiled")
             return ""
         known = [(fig, f) for f in told for fig in figures(f.answer)  # counts only of sizing facts: a count the
                  if fig[1] in RATES or _SCALE_TOPIC.search(f.topic)]  # candidate plans is theirs
@@ -416,11 +419,13 @@ class TurnHandlers:
         fixes = []
         for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
             sentence = next((s for s in split_sentences(known[j][1].answer) if known[j][0][2].rstrip(".") in s),
-                            known[j][0][2])
-            message = render(r.figure_correction, fact=sentence.strip())
-            if message not in said and message not in fixes:
-                fixes.append(message)
-        return " ".join(fixes[:2])
+                            known[j][0][2]).strip()
+            if render(r.figure_correction, fact=sentence) not in said and sentence not in fixes:
+                fixes.append(sentence)
+        if not fixes:
+            return ""
+        also = [render(r.figure_correction_also, fact=f) for f in fixes[1:2]]  # "One correction ...: X. Also, Y"
+        return " ".join([render(r.figure_correction, fact=fixes[0]), *also])
 
     def _mistakes_challenged(self) -> set[str]:
         """The classic mistakes (`prompts/mistakes.yaml`) challenged so far in this interview."""

@@ -368,7 +368,8 @@ def pick_facts(scores: Sequence[Sequence[float]], threshold: float) -> list[int 
 DirectQuestion = Literal["check-in", "opinion"]
 _CHECK_IN_Q = re.compile(
     r"\b(make sense|sound (ok|okay|good|right|reasonable)|sounds? (ok|okay|good|right|reasonable)|right (direction|track)|"
-    r"on track|is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
+    r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|"
+    r"is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
