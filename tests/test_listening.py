@@ -293,3 +293,20 @@ def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_ow
     out = iv.respond("I'd keep a holdout where about 5 percent of subscribers never get an offer, to measure lift.")
     assert "One correction" not in out[-1].text
     assert direct_question("Does that sound like a reasonable direction?") == "check-in"
+
+
+def test_a_follow_up_is_not_pressed_again_and_a_billion_is_a_figure(indexed_home):
+    from interviewer.interview.policy import figures
+    assert figures("Fine. A billion messages a day, global, folder routing.")[0][:2] == (1e9, "day")
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots)):
+        if not iv.current.is_stage and iv.target(iv.current).follow_ups:
+            break
+        iv.respond("skip")
+    points = iv.target(iv.current).key_points
+    iv.grader = ScriptedGrader(covers={points[0].id})
+    out = iv.respond("Here is how I would handle it, with the first thing that matters most.")
+    assert out[-1].kind == "follow-up"
+    iv.grader = ScriptedGrader()
+    out = iv.respond("I would host everything on Kubernetes with autoscaling.")  # something else: left, not put again
+    assert not out[-1].meta.get("reask") and out[-1].kind != "follow-up"

@@ -38,6 +38,7 @@ REASK_WORDS = 50  # a longer answer about something else is the candidate drivin
 BARE_FIGURE_WORDS = 3  # a figure with this few words around it restates a fact just told
 JUST_SAID_TURNS = 3  # a deep dive the candidate said this recently is not asked; older credit only orders
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
+DROPPED_BELOW = 0.35  # "Let's leave that one open" only for an answer this far from the question (near: in doubt)
 
 
 @dataclass
@@ -193,11 +194,12 @@ class TurnHandlers:
             if (hint := self._hint_for(slot, text)) is not None:
                 lead = f"{lead} {render(templates().replies.dont_know_hint, hint=hint)}".strip()
                 hinted = True
-        engaged = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else True
+        engaged, near = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else (True, 1.0)
         # put the question again only to a short answer in English that stays in its stage: a candidate driving their
         # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
         can_reask = len(text.split()) < REASK_WORDS and not in_other_language(text) and \
-            meta.get("talked") in (None, slot.stage.value) and not lead  # a question of theirs is answered first
+            meta.get("talked") in (None, slot.stage.value) and not lead and \
+            not self._after_follow_up()  # a question of theirs is answered first; a follow-up is not pressed
         meta["engaged"] = engaged
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
@@ -255,7 +257,8 @@ class TurnHandlers:
         move = after_answer(bool(g.fell_into_trap), ss.challenged, ss.follow_ups, MAX_FOLLOW_UPS[self.mode],
                             [kp.id for kp in missed], pushback="pushback" in acts, engaged=engaged,
                             reasks=ss.reasks if can_reask else 1)
-        if move == "advance" and not engaged and not lead and ss.reasks:  # asked twice, taken up neither time
+        if move == "advance" and not engaged and not lead and ss.reasks and \
+                near < DROPPED_BELOW:  # asked twice, clearly taken up neither time
             lead = self._unsaid(list(templates().replies.reask_dropped))
         if move == "reask":
             yield from self._reask(slot, meta.get("talked"), lead)
@@ -272,19 +275,26 @@ class TurnHandlers:
 
     # --- follow-ups ----------------------------------------------------------------------------
 
-    def _engages(self, slot: Slot, g: Grade, text: str) -> bool:
+    def _engages(self, slot: Slot, g: Grade, text: str) -> tuple[bool, float]:
         """Whether an answer takes up the question in play: it says one of the question's points, or two in part,
-        or one of its sentences is close to what was asked (a stage question is taken up by any answer)."""
+        or one of its sentences is close to what was asked (a stage question is taken up by any answer); and how
+        near its nearest sentence is (1.0 when there was nothing to compare)."""
         verdicts = [v.verdict for v in g.key_points]
         if slot.is_stage or "covered" in verdicts or verdicts.count("partial") >= 2:  # one partial is often chance
-            return True
+            return True, 1.0
         if self._let_go_on():
-            return True  # nothing was asked: whatever the candidate says next takes it up
+            return True, 1.0  # nothing was asked: whatever the candidate says next takes it up
         asked = self._asked_text()
         sentences = [s for s in split_sentences(text) if len(s.split()) >= 3]
         if not asked or not sentences:
-            return True  # nothing to compare: no reason to put the question again
-        return float((embed(sentences) @ embed([asked]).T).max()) >= ENGAGED_AT
+            return True, 1.0  # nothing to compare: no reason to put the question again
+        near = float((embed(sentences) @ embed([asked]).T).max())
+        return near >= ENGAGED_AT, near
+
+    def _after_follow_up(self) -> bool:
+        """Whether the interviewer's last question was a follow-up (a probe on a point: left, not put again)."""
+        last = next((t for t in reversed(self.turns) if t.role == "interviewer" and t.kind != "reply"), None)
+        return last is not None and last.kind == "follow-up"
 
     def _asked_text(self) -> str:
         """The question the interviewer's last message asked (a follow-up's, else the question in play)."""

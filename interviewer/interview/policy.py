@@ -565,6 +565,7 @@ def defined_term(text: str, prefer: str = "") -> tuple[str, Term] | None:
 _MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9,
               "billion": 1e9, "billions": 1e9}
 _VAGUE = ((r"\b(low|a few|few|several|couple of|a couple of)\s+(thousands?|millions?|billions?)\b", 1.5),
+          (r"\b(a|one)\s+(thousand|million|billion)\b", 1.0),
           (r"\btens of\s+(thousands|millions|billions)\b", 30.0), (r"\bhundreds of\s+(thousands|millions|billions)\b", 300.0))
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
                      re.I)
