@@ -286,6 +286,8 @@ def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_ow
                      "list for marketing.")
     said = out[-1].text
     assert said.count("One correction") == 1 and "Also:" in said and "20 million" in said and "3%" in said
+    out = iv.respond("So to confirm: 10 million subscribers, right? And we score everyone weekly.")
+    assert "One correction" not in out[-1].text  # each fact corrected once, however it was worded
     iv = _design(ScriptedGrader(), scenario="churn-prediction")
     iv.respond("How many subscribers do we have, and what's the monthly churn rate?")
     while iv.current.stage.value == "clarify":
@@ -293,6 +295,7 @@ def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_ow
     out = iv.respond("I'd keep a holdout where about 5 percent of subscribers never get an offer, to measure lift.")
     assert "One correction" not in out[-1].text
     assert direct_question("Does that sound like a reasonable direction?") == "check-in"
+    assert direct_question("Does that framing match what you have in mind?") == "check-in"
 
 
 def test_a_follow_up_is_not_pressed_again_and_a_billion_is_a_figure(indexed_home):

@@ -430,7 +430,8 @@ class TurnHandlers:
         for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
             sentence = next((s for s in split_sentences(known[j][1].answer) if known[j][0][2].rstrip(".") in s),
                             known[j][0][2]).strip()
-            if render(r.figure_correction, fact=sentence) not in said and sentence not in fixes:
+            corrected = any(render(tpl, fact=sentence) in said for tpl in (r.figure_correction, r.figure_correction_also))
+            if not corrected and sentence not in fixes:  # each fact corrected once, however it was worded
                 fixes.append(sentence)
         if not fixes:
             return ""

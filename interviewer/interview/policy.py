@@ -368,7 +368,8 @@ def pick_facts(scores: Sequence[Sequence[float]], threshold: float) -> list[int 
 DirectQuestion = Literal["check-in", "opinion"]
 _CHECK_IN_Q = re.compile(
     r"\b(make sense|sound (ok|okay|good|right|reasonable)|sounds? (ok|okay|good|right|reasonable)|right (direction|track)|"
-    r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|"
+    r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|(does|do) (that|this|it)( \w+)? (match|fit|align)|"
+    r"is (that|this) (about |roughly )?(right|accurate)|"
     r"is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
