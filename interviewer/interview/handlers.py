@@ -31,7 +31,8 @@ from .state import SlotState
 
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
-MAX_OPEN_QUESTIONS = 1  # more stock questions stop reacting to the candidate; then the last one
+MAX_OPEN_QUESTIONS = 2  # more stock questions stop reacting to the candidate (never two in a row); then the last one
+PRESENTING_WORDS = 40  # once the plan is done, a content turn this long asking nothing is let go on
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
@@ -485,11 +486,11 @@ class TurnHandlers:
         yield from self._say("question", f"{lead or ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
 
     def _presenting(self) -> bool:
-        """Whether the candidate's last turn went on with their own design at length (`GO_ON_WORDS`), asking nothing,
+        """Whether the candidate's last turn went on with their own design (`PRESENTING_WORDS`), asking nothing,
         and the interviewer did not just let them go on: a stock question now would talk over them."""
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
-        return last is not None and len(last.text.split()) >= GO_ON_WORDS and "?" not in last.text and \
+        return last is not None and len(last.text.split()) >= PRESENTING_WORDS and "?" not in last.text and \
             not (before is not None and before.meta.get("go_on"))
 
     def _wrapping_up(self) -> bool:
