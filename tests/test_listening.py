@@ -313,3 +313,12 @@ def test_a_follow_up_is_not_pressed_again_and_a_billion_is_a_figure(indexed_home
     iv.grader = ScriptedGrader()
     out = iv.respond("I would host everything on Kubernetes with autoscaling.")  # something else: left, not put again
     assert not out[-1].meta.get("reask") and out[-1].kind != "follow-up"
+
+
+def test_a_feature_from_the_cancellation_flow_is_challenged_in_a_churn_interview_only():
+    from interviewer.interview.policy import classic_mistake
+    leak = "And whether they visited the cancellation page or changed plans during the last week."
+    assert classic_mistake(leak, ["churn-rate"]).id == "cancellation-flow-feature"
+    assert classic_mistake(leak, ["fraud-rate"]) is None  # no subscribers to cancel: another scenario's words
+    assert classic_mistake("Exclude cancellation page visits, that leaks the label.", ["churn-rate"]) is None
+    assert classic_mistake(leak, ["churn-rate"], challenged={"cancellation-flow-feature"}) is None  # once
