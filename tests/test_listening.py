@@ -322,3 +322,10 @@ def test_a_feature_from_the_cancellation_flow_is_challenged_in_a_churn_interview
     assert classic_mistake(leak, ["fraud-rate"]) is None  # no subscribers to cancel: another scenario's words
     assert classic_mistake("Exclude cancellation page visits, that leaks the label.", ["churn-rate"]) is None
     assert classic_mistake(leak, ["churn-rate"], challenged={"cancellation-flow-feature"}) is None  # once
+
+
+def test_asking_to_speak_another_language_is_not_a_question_about_the_product(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    out = iv.respond("Would it be a problem if I speak in Portuguese sometimes? And how many products are there?")
+    assert "Portuguese" not in out[-1].text.split("products")[-1]  # no "On 'would it be a problem...'" assumption
+    assert "100 million" in out[-1].text

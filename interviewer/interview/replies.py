@@ -17,7 +17,7 @@ from ..corpus.embeddings import embed
 from ..text import shorten, split_sentences
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import asks_in, asks_in_problem, kind_for, question_parts, stage_named
+from .acts import asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
 from .policy import (MOVE_NOT_FACT, asked_term, asks_to_steer, defined_term, defined_terms, language_move,
@@ -49,6 +49,15 @@ HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of o
 HINT_NEAR_AT = 0.45  # another question's hint is given for what the candidate is stuck on only when this near to it
 
 
+_LANGUAGE = re.compile(r"language|spanish|portuguese|hindi|german|french|chinese|mandarin|english|italian|russian|"
+                       r"japanese|español|espanol|portugu[eê]s|deutsch|fran[cç]ais|idioma|sprache|langue|中文|英文", re.I)
+
+
+def _about_language(part: str) -> bool:
+    """Whether a question part asks to use another language ("Would it be OK if I do part of this in Spanish?")."""
+    return bool(_ASKS_TO_MIX.search(part)) and bool(_LANGUAGE.search(part) or in_other_language(part))
+
+
 def _lower_first(text: str) -> str:
     """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
@@ -65,7 +74,7 @@ class ConversationalReplies:
             return t.clarification_no_facts
         checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
         parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
-                 and p.strip().rstrip(" ?.？") not in checks]
+                 and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)]  # "May I speak Spanish?"
         parts = [p for p in parts if p.strip(" ?.")]
         if not parts:
             return None
