@@ -39,3 +39,13 @@ def shorten(text: str, limit: int) -> str:
     """`text` on one line, cut at a word boundary to at most `limit` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """How many words a text has, scripts written without spaces included (about two characters a word):
+    "好，大概一亿个商品" is four words, not one."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2

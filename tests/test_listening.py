@@ -329,3 +329,18 @@ def test_asking_to_speak_another_language_is_not_a_question_about_the_product(in
     out = iv.respond("Would it be a problem if I speak in Portuguese sometimes? And how many products are there?")
     assert "Portuguese" not in out[-1].text.split("products")[-1]  # no "On 'would it be a problem...'" assumption
     assert "100 million" in out[-1].text
+
+
+def test_turns_in_scripts_without_spaces_are_counted_in_words_and_their_checks_and_terms_heard(indexed_home):
+    from interviewer.interview.policy import asked_term
+    from interviewer.text import word_count
+    assert word_count("好，大概一亿个商品，每天五千万次搜索。") >= 6 and word_count("hello there my friend") == 4
+    assert direct_question("不知道这个估计合不合理？") == "check-in"
+    assert asked_term("您说的 'guardrail metric' 是什么意思？我不太熟悉这个说法。") == "guardrail metric"
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    iv.respond("我可以用中文回答吗？")
+    long_turn = ("Retrieval 的话，一亿个商品不可能都给 LambdaMART 打分。所以第一阶段用 BM25 加上 dense retrieval，比如 dual "
+                 "encoder，用 query 和商品标题训练，contrastive loss，hard negatives 很重要。然后做 ANN 检索。两路合并，大概 top "
+                 "1000，再交给 ranker。")
+    out = iv.respond(long_turn)  # a design turn in requirements: no "what else would you pin down?"
+    assert not any(q in out[-1].text for q in interviewer_templates().follow_up_generic["clarify"])

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..corpus.embeddings import DIMENSION, embed
 from ..models import CandidateKind, Stage
-from ..text import STOPWORDS, split_sentences, words
+from ..text import STOPWORDS, split_sentences, word_count, words
 from .policy import move_cue
 
 ACTS = ("answer", "clarifying-question", "repeat-request", "meaning-question", "thinking-pause", "progress-question",
@@ -275,7 +275,7 @@ def acts_of(text: str, model: dict | None = None) -> list[str]:
         if command.fullmatch(low):
             return [act]
     acts = decide(text, probabilities([text], model)[0], model)
-    if _NOTHING_MORE.search(text) and len(text.split()) < CONTENT_WORDS and "sign-off" not in acts:
+    if _NOTHING_MORE.search(text) and word_count(text) < CONTENT_WORDS and "sign-off" not in acts:
         return ["skip-request"]
     return acts
 
@@ -283,7 +283,7 @@ def acts_of(text: str, model: dict | None = None) -> list[str]:
 def kind_for(acts: list[str], text: str = "") -> CandidateKind:
     """The transcript `kind` a turn with these acts is recorded as (the most specific act, except that a
     turn with real content is an answer, even when it also asks something)."""
-    if "answer" in acts and len(text.split()) >= CONTENT_WORDS and "other-language" not in acts:
+    if "answer" in acts and word_count(text) >= CONTENT_WORDS and "other-language" not in acts:
         return "answer"  # the agent answers its question too (the acts say so)
     for act, kind in KIND_ORDER:
         if act in acts:

@@ -37,7 +37,7 @@ from ..models import STAGE_TITLES, STAGES, Grade, RubricItem, SessionInfo, Stage
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
-from ..text import normalised, split_sentences
+from ..text import normalised, split_sentences, word_count
 from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
@@ -199,22 +199,22 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind == "answer" and ss.answers and normalised(text) == normalised(ss.answers[-1]):
             turn_kind = "repeat"
         if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
-                len(text.split()) <= 30 and asked_stage(text) not in (None, slot.stage.value):
+                word_count(text) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
         cue = move_cue(text)
         if turn_kind == "progress-question" and kind is None and statement_words(text) >= CONTENT_WORDS:
             turn_kind = "answer"  # "How am I doing on time? Let me do monitoring quickly: ...": graded, the time beside
-        if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and len(text.split()) < CUE_TURN_WORDS and \
+        if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and word_count(text) < CUE_TURN_WORDS and \
                 (cue != "time" or statement_words(text) < CONTENT_WORDS):  # an answer that also asks the time is graded
             turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
-        if cue in ("permission", "steer") and len(text.split()) < SHORT_MOVE_WORDS and not asks_in_problem(text):
+        if cue in ("permission", "steer") and word_count(text) < SHORT_MOVE_WORDS and not asks_in_problem(text):
             yield from self._on_meta_question(text, slot, {"seconds": 0.0, "acts": acts}, cue)  # "May I ask first?"
             return
         under_way = len(self._visited()) >= GOODBYE_AFTER_STAGES
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
-                len(text.split()) < CONTENT_WORDS and signs_off_at_end(text) and (under_way or not thanks_only(text)):
+                word_count(text) < CONTENT_WORDS and signs_off_at_end(text) and (under_way or not thanks_only(text)):
             turn_kind = "end"  # "How much time is left? ok. done then."
-        term = asked_term(text) if kind is None and len(text.split()) < TERM_QUESTION_WORDS else None
+        term = asked_term(text) if kind is None and word_count(text) < TERM_QUESTION_WORDS else None
         asks_value = term is not None and re.search(rf"\bthe\s+{re.escape(term)}", text, re.I) is not None
         if term and turn_kind not in ("meaning-question", "end") and \
                 (turn_kind != "clarifying-question" or not asks_value) and \
@@ -222,7 +222,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
             turn_kind = "meaning-question"  # "Sorry, what does eCPM mean? I've heard it but I'm not sure."
         if turn_kind == "end" and kind is None and not under_way and thanks_only(text):
             turn_kind = "small-talk"  # "Hi! Thanks for your time today.": a greeting before anything has begun
-        if turn_kind in _THANKS_LATE and len(self._visited()) >= LATE_STAGES and len(text.split()) < THANKS_LATE_WORDS \
+        if turn_kind in _THANKS_LATE and len(self._visited()) >= LATE_STAGES and word_count(text) < THANKS_LATE_WORDS \
                 and thanks_in_tail(text):
             turn_kind = "end"  # late on: "Thanks for the hints, that really helped. Anything else you'd expect?"
         if turn_kind != "end" and (turn_kind != "clarifying-question" or asks_feedback(text)) and under_way and \
@@ -231,7 +231,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
         closing = self._in_open_questions() and turn_kind not in _KEEP_TALKING and (
-            signs_off_at_end(text) or (len(text.split()) < 30 and bool(_DESIGN_DONE.match(text))))
+            signs_off_at_end(text) or (word_count(text) < 30 and bool(_DESIGN_DONE.match(text))))
         if (self._wrapping_up() or closing) and turn_kind not in _KEEP_TALKING:  # the reply to the last one: the end
             yield self._record(Turn(role="candidate", stage=slot.stage.value, kind=turn_kind, text=text,
                                     item_id=slot.id, meta=meta | {"wrap_up": True}))

@@ -16,7 +16,7 @@ from ..corpus.embeddings import embed
 from ..models import STAGES, Grade, KeyPoint, RubricItem, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from ..text import content_words, shorten, split_sentences
+from ..text import content_words, shorten, split_sentences, word_count
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
@@ -198,7 +198,7 @@ class TurnHandlers:
         engaged, near = self._engages(slot, g, text) if self.scenario is not None and not in_clarify else (True, 1.0)
         # put the question again only to a short answer in English that stays in its stage: a candidate driving their
         # own design elsewhere is followed, and an answer in another language is graded too poorly to tell
-        can_reask = len(text.split()) < REASK_WORDS and not in_other_language(text) and \
+        can_reask = word_count(text) < REASK_WORDS and not in_other_language(text) and \
             meta.get("talked") in (None, slot.stage.value) and not lead and \
             not self._after_follow_up()  # a question of theirs is answered first; a follow-up is not pressed
         meta["engaged"] = engaged
@@ -217,7 +217,7 @@ class TurnHandlers:
             yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
         goodbye = "sign-off" in acts or wraps_up_with_thanks(text)  # "Okay, I'll wrap up. So: ... Thanks!"
         if clarification is None and ends_with_answer(signs_off_at_end(text), goodbye, len(self._visited()),
-                                                      short=len(text.split()) < CONTENT_WORDS):  # "..., thanks."
+                                                      short=word_count(text) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))
             return
@@ -248,7 +248,7 @@ class TurnHandlers:
                   if kp.id not in known and kp.id not in ss.targeted]
         if missed and self.scenario is not None:  # never probe for what the candidate said anywhere already
             missed = self._unsaid_points(missed)
-        if in_clarify and not asks and len(text.split()) >= DESIGNING_WORDS:
+        if in_clarify and not asks and word_count(text) >= DESIGNING_WORDS:
             missed = []  # the candidate has stopped asking and is designing: no "what else would you pin down?"
         if self._let_go_on():
             missed = []  # nothing was asked: a follow-up would presume an answer to a question never put
@@ -454,7 +454,7 @@ class TurnHandlers:
         the interview is young, and the interviewer did not just let them go on."""
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
-        if last is None or len(last.text.split()) < GO_ON_WORDS or in_other_language(last.text) or "?" in last.text:
+        if last is None or word_count(last.text) < GO_ON_WORDS or in_other_language(last.text) or "?" in last.text:
             return False
         leading = followed or stage_header(last.text) is not None or \
             last.meta.get("talked") not in (None, self.slots[index].stage.value)
@@ -490,7 +490,7 @@ class TurnHandlers:
         and the interviewer did not just let them go on: a stock question now would talk over them."""
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
-        return last is not None and len(last.text.split()) >= PRESENTING_WORDS and "?" not in last.text and \
+        return last is not None and word_count(last.text) >= PRESENTING_WORDS and "?" not in last.text and \
             not (before is not None and before.meta.get("go_on"))
 
     def _wrapping_up(self) -> bool:

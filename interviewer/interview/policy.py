@@ -324,7 +324,8 @@ _IN_TEXT = {"多少": "number of", "几个": "number of", "どのくらい": "nu
             "文档": "documents", "ドキュメント": "documents", "语言": "languages", "言語": "languages", "图片": "images",
             "画像": "images", "垃圾邮件": "spam", "邮件": "message", "メール": "message", "交易": "transactions",
             "取引": "transactions", "пользов": "users", "задержк": "latency", "транзакц": "transactions", "мошенн": "fraud",
-            "разметк": "labels", "метк": "labels", "запрос": "traffic", "товар": "products", "правил": "rules"}
+            "разметк": "labels",
+            "标注": "labels", "打分": "labels", "метк": "labels", "запрос": "traffic", "товар": "products", "правил": "rules"}
 
 
 def _any_language_words(text: str) -> set[str]:
@@ -375,7 +376,8 @@ _CHECK_IN_Q = re.compile(
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
     r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine)|"
-    r"am i doing (ok|okay|alright|all right|well|fine|good))\b",
+    r"am i doing (ok|okay|alright|all right|well|fine|good))\b|合理吗|合不合理|对吗|对吧|可以吗|行吗|これでいい|大丈夫ですか|"
+    r"правильно\?|нормально\?",
     re.I)
 _OPINION_Q = re.compile(
     r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
@@ -529,10 +531,15 @@ _TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|what(?:'s| is| are| does)
                          r"(?=\s+(?:mean|means|here|exactly|in this|again|stand|refer)\b|\s*[?？.,!])", re.I)
 
 
+# The term before the words that ask its meaning: "您说的 'guardrail metric' 是什么意思?"
+_TERM_ASKED_AFTER = re.compile(r"['\"‘’“”«「]?([\w@\- ]{2,40}?)['\"‘’“”»」]?\s*"
+                               r"(?:是什么意思|是什么|指的是什么|とは|って何|の意味|란 무엇|가 뭐)", re.I)
+
+
 def asked_term(text: str) -> str | None:
     """The term a question about meaning asks about ("What do you mean by 'interleaving'?" → "interleaving"), or
     None when it names none."""
-    m = _TERM_ASKED.search(text)
+    m = _TERM_ASKED.search(text) or _TERM_ASKED_AFTER.search(text)
     return m.group(1).strip().lower() if m else None
 
 
