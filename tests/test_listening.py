@@ -344,3 +344,12 @@ def test_turns_in_scripts_without_spaces_are_counted_in_words_and_their_checks_a
                  "1000，再交给 ranker。")
     out = iv.respond(long_turn)  # a design turn in requirements: no "what else would you pin down?"
     assert not any(q in out[-1].text for q in interviewer_templates().follow_up_generic["clarify"])
+
+
+def test_a_part_announced_in_another_language_says_where_the_candidate_is():
+    from interviewer.interview.policy import stage_header
+    assert stage_header("Modelo: começaria com regressão logística com hashing de features cruzadas.") == "modeling"
+    assert stage_header("Monitoramento: calibração por segmento, por hora, por tipo de anúncio.") == "monitoring"
+    assert stage_header("Avaliação offline: log loss e AUC.") == "monitoring"
+    assert stage_header("数据：我们用点击日志。") == "data"
+    assert stage_header("Dados mostram que sim.") is None  # a word, not a header

@@ -454,7 +454,8 @@ class TurnHandlers:
         the interview is young, and the interviewer did not just let them go on."""
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
-        if last is None or word_count(last.text) < GO_ON_WORDS or in_other_language(last.text) or "?" in last.text:
+        if last is None or word_count(last.text) < GO_ON_WORDS or "?" in last.text or \
+                (in_other_language(last.text) and stage_header(last.text) is None):  # "Modelo: ..." leads, too
             return False
         leading = followed or stage_header(last.text) is not None or \
             last.meta.get("talked") not in (None, self.slots[index].stage.value)

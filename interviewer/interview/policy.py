@@ -207,11 +207,19 @@ _HEADER = re.compile(
     r"framing the ml problem|ml problem|ml task|ml framing|ml model|ml side|"
     r"data(?: side)?|labels?|training data|features?|feature engineering|modell?ing|models?|architecture|"
     r"serving|deployment|inference|infra(?:structure)?|latency|monitoring|evaluation|metrics|iteration|"
-    r"a/?b tests?|experimentation|offline evaluation)\b(?=\s*[:.,\-–—]|\s+(?:side|wise|part|first|now|then|"
+    r"a/?b tests?|experimentation|offline evaluation|"
+    r"requisitos|requerimientos|anforderungen|exigences|formulação|formulación|formulierung|dados|datos|daten|"
+    r"données|modelo|modell|modèle|características|merkmale|despliegue|implantação|bereitstellung|déploiement|"
+    r"monitoramento|monitoreo|monitorización|überwachung|surveillance|avaliação|evaluación|évaluation|bewertung|"
+    r"需求|问题定义|数据|模型|特征|部署|监控|评估)(?:\b|(?<=[\u4e00-\u9fff]))(?=\s*[:：.,\-–—]|\s+(?:side|wise|part|first|now|then|offline|online|"
     r"and|for|is|are|i|i'?d|i'?m|i would|it|this|that|there|my|our|we|we'?d|here|next|,)\b|\s*$)", re.I)
-_HEADER_STAGE = (("clarify", r"requirement|goal|objective|success"), ("framing", r"fram|ml (problem|task)"),
-                 ("monitoring", r"monitor|evaluat|metric|iterat|\ba/?b\b|experiment"), ("data", r"data|label"),
-                 ("modeling", r"feature|model|architect|ml side"), ("serving", r"serv|deploy|inference|infra|latency"))
+_HEADER_STAGE = (("clarify", r"requirement|goal|objective|success|requisit|requerim|anforderung|exigence|需求"),
+                 ("framing", r"fram|ml (problem|task)|formula|问题定义"),
+                 ("monitoring", r"monitor|evaluat|metric|iterat|\ba/?b\b|experiment|überwach|surveill|avalia|evalua|"
+                                r"évalua|bewert|监控|评估"),
+                 ("data", r"data|label|dados|datos|daten|données|数据"),
+                 ("modeling", r"feature|model|architect|ml side|caracter|merkmal|modèle|模型|特征"),
+                 ("serving", r"serv|deploy|inference|infra|latency|despliegue|implanta|bereitstell|déploiement|部署"))
 
 
 def stage_header(text: str) -> str | None:
