@@ -60,6 +60,8 @@ class Replies(_Spec):
 
     repeat: list[str] = Field(min_length=1)
     repeat_same: list[str] = Field(min_length=1)  # the question as it was (nothing to say another way)
+    repeat_part: str  # "the part about the budget?": the fact told about it
+    repeat_part_unsaid: str  # ... nothing was said about it
     meaning: dict[Stage, str]
     meaning_quiz: str
     meaning_term: str

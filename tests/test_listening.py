@@ -353,3 +353,27 @@ def test_a_part_announced_in_another_language_says_where_the_candidate_is():
     assert stage_header("Avaliação offline: log loss e AUC.") == "monitoring"
     assert stage_header("数据：我们用点击日志。") == "data"
     assert stage_header("Dados mostram que sim.") is None  # a word, not a header
+
+
+def test_a_request_to_hear_one_part_again_gets_that_part(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    iv.respond("How many subscribers do we have?")
+    out = iv.respond("Sorry, could you repeat the part about the number of subscribers?")
+    assert out[0].kind == "repeat-request" and "20 million" in out[-1].text
+    out = iv.respond("Sorry, could you repeat the part about offline versus online metrics?")
+    assert "don't think I've said anything about offline versus online metrics" in out[-1].text
+
+
+def test_opinions_from_experience_and_a_wrap_up_that_asks_where_to_push_are_heard():
+    assert direct_question("What have you seen work in practice?") == "opinion"
+    assert says_goodbye("Happy to wrap up there. To summarize: a funnel with a calibrated ranker. What would you have "
+                        "pushed on more if we'd had another 20 minutes?")
+
+
+def test_code_switching_the_interviewer_can_follow_is_not_told_to_use_english(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    out = iv.respond("Labels ki baat karein toh yahi sabse tricky part hai. Chargebacks 30, 60, kabhi 120 din baad aate "
+                     "hain. Toh main ek label maturity window rakhta hoon, theek hai, taaki fraud ka label aa chuka ho.")
+    said = out[-1].text
+    replies = interviewer_templates().replies
+    assert replies.other_language_mixed not in said and replies.other_language not in said

@@ -23,9 +23,9 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer,
-                     asked_stage, asks_approval, asks_feedback, cites_untold, classic_mistake, contradicted, direct_question,
-                     ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks, rephrase, signs_off_at_end,
-                     stage_header, topic_stage, wraps_up_with_thanks)
+                     asked_stage, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, contradicted,
+                     direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks, rephrase,
+                     signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -189,7 +189,9 @@ class TurnHandlers:
             clarification = f"{clarification} {correction}"
         cue = move_cue(text)
         hinted = False
-        if cue == "time":  # "... How much time do we have left?": said before the next question, which names the part
+        if cue == "time" and self.scenario is not None and asks_how_doing(text):  # "... Um, how am I doing?"
+            lead = f"{lead} {self._doing_line()}".strip()
+        elif cue == "time":  # "... How much time do we have left?": said before the next question, which names the part
             lead = f"{lead} {self._progress_line(slot, short=True)}".strip()
         elif cue == "hint":  # a long answer that ends asking for a hint: the nudge comes with the next question
             if (hint := self._hint_for(slot, text)) is not None:

@@ -319,7 +319,7 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "schon": "current", "déjà": "current", "già": "current", "bereit": "current", "prohib": "violating",
              "verbot": "violating", "interdi": "violating", "proibi": "violating", "conten": "content", "inhalt": "content",
              "imagen": "images", "imágen": "images", "bilder": "images", "transa": "transactions", "transak": "transactions",
-             "query": "traffic", "querie": "traffic"}
+             "query": "traffic", "querie": "traffic", "millis": "latency", "millise": "latency"}
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Scripts written without spaces (and Russian stems), found as parts of the text: "大概有多少商品？" → products
 _IN_TEXT = {"多少": "number of", "几个": "number of", "どのくらい": "number of", "何件": "number of",
@@ -380,17 +380,18 @@ _CHECK_IN_Q = re.compile(
     r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|(does|do) (that|this|it)( \w+)? (match|fit|align)|"
     r"is (that|this) (about |roughly )?(right|accurate)|"
     r"is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
-    r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|right|correct)\s*\?$|"
+    r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|correct)\s*\?$|"
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
     r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine)|"
-    r"am i doing (ok|okay|alright|all right|well|fine|good))\b|合理吗|合不合理|对吗|对吧|可以吗|行吗|これでいい|大丈夫ですか|"
+    r"am i doing (ok|okay|alright|all right|well|fine|good))\b|合理吗|合不合理|对吗|可以吗|行吗|これでいい|大丈夫ですか|"
     r"правильно\?|нормально\?",
     re.I)
 _OPINION_Q = re.compile(
     r"\b(should (i|we|it|the|this|that)|which (one|is|would)|what('?s| is| would be) (better|best|usual|typical|standard|"
     r"common|the right|a good|reasonable)|better|best|usually|typically|standard|common(ly)?|worth|"
     r"would you|do you (think|recommend|prefer|suggest)|how (long|often|many|much) should|what do people|"
+    r"what have you seen|in your experience|what do you (usually |typically )?see|what works (best|in practice)|"
     r"is there a (rule|standard|best)|normal(ly)?)\b|qu[ée] (opinan?|opinas|piensas?|piensan)|qu.en pensez|"
     r"was (meinen|denken) sie|was denkst du|o que (voc[eê]|vocês) acha|cosa ne pensi|wat vind (je|jij|u)|"
     r"как вы думаете|что вы думаете|你(们)?觉得|您觉得|你怎么看|どう思い|어떻게 생각", re.I)
@@ -438,10 +439,16 @@ _AUX_START = re.compile(r"\W*(and|or)\s+(what|how|is|are|do|does|did|can|could|w
                         re.I)
 
 
+# "I should split by time, right?": a tag on the candidate's own plan checks it; "we don't have labels, right?" asks
+# a fact
+_OWN_TAG = re.compile(r"\b(i|i'?d|i'?ll|i'?m|my|me)\b[^?]*,?\s*(right|no|yes)\s*\?$", re.I)
+
+
 def asks_approval(question: str) -> bool:
     """Whether a check-in asks outright for a view on the answer ("Does that make sense?", "Am I on track?"), as
     opposed to a statement said with a rising voice (`tentative`), which gets no verdict."""
-    return question.strip().endswith(("?", "？")) and _CHECK_IN_Q.search(question) is not None
+    return question.strip().endswith(("?", "？")) and (_CHECK_IN_Q.search(question) is not None or
+                                                        _OWN_TAG.search(question) is not None)
 
 
 def direct_question(question: str) -> DirectQuestion | None:
@@ -452,7 +459,7 @@ def direct_question(question: str) -> DirectQuestion | None:
     q = question.strip()
     if not q.endswith(("?", "？")):
         return None
-    if _CHECK_IN_Q.search(q) or tentative(q):
+    if _CHECK_IN_Q.search(q) or tentative(q) or _OWN_TAG.search(q):
         return "check-in"
     if _OPINION_Q.search(q):
         return "opinion"
@@ -525,6 +532,18 @@ def move_cue(text: str) -> MoveCue | None:
         if cue not in ("wrap_up", "thanks", "goodbye", "closing", "feedback") and pattern.search(text):
             return cue
     return None
+
+
+# "How am I doing?", "Am I on track?": a question about how it goes, not about the clock
+_HOW_AM_I = re.compile(r"\bhow am i doing\b|\bhow('?s| is) (it|this) going\b|\bam i (doing )?(ok|okay|alright|fine|on track)\b|"
+                       r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)",
+                       re.I)
+_CLOCK = re.compile(r"\b(time|minutes?|clock|tiempo|temps|zeit|tempo)\b|时间|時間", re.I)
+
+
+def asks_how_doing(text: str) -> bool:
+    """Whether a turn asks how the candidate is doing ("How am I doing so far?"), not how much time is left."""
+    return bool(_HOW_AM_I.search(text)) and not _CLOCK.search(text)
 
 
 def asks_to_steer(text: str) -> bool:

@@ -20,7 +20,7 @@ from ..prompts import render
 from .acts import asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
-from .policy import (MOVE_NOT_FACT, asked_term, asks_to_steer, defined_term, defined_terms, language_move,
+from .policy import (MOVE_NOT_FACT, asked_term, asks_how_doing, asks_to_steer, defined_term, defined_terms, language_move,
                      move_cue, own_checks, rephrase, small_talk_kind)
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
@@ -37,19 +37,19 @@ ANSWER_FACT_AT = 0.5  # a question inside an answer is often rhetorical: its fac
 # "One more question: how big is this?": the lead-in is not part of the question
 _LEAD_IN = re.compile(r"^\W*((and |also |ok(ay)?,? |so,? )?(one |a |my )?(more|another|next|last|quick|final|follow-up|"
                       r"second|third|other) (question|thing)s?( is)?\s*[:,-]\s*|(also|next|then)\s*[:,]\s*)", re.I)
-# "How am I doing?", "Am I on track?": a question about how it goes, not about the clock
-_HOW_AM_I = re.compile(r"\bhow am i doing\b|\bhow('?s| is) (it|this) going\b|\bam i (doing )?(ok|okay|alright|fine|on track)\b|"
-                       r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)",
-                       re.I)
-_CLOCK = re.compile(r"\b(time|minutes?|clock|tiempo|temps|zeit|tempo)\b|时间|時間", re.I)
 # words of being stuck that name no topic ("I don't know, honestly. Could you help?")
 _NO_TOPIC = frozenset("know honestly idea sure really think maybe don't dont hint could would give please stuck help about this "
                       "that what with have here there just sorry part question okay well".split())
+# "Could you repeat the part about the budget?": the part named
+_PART_ABOUT = re.compile(r"\b(?:the )?(?:part|bit|piece|thing|numbers?|figures?|what you said|what you mentioned)\s+"
+                         r"(?:about|on|regarding|for|with)\s+(?:the\s+)?(?P<topic>[^?.!,]{3,60})", re.I)
+PART_FACT_AT = 0.45  # a fact told this near the part named is what the candidate wants again
 HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of other questions
 HINT_NEAR_AT = 0.45  # another question's hint is given for what the candidate is stuck on only when this near to it
 
 
-_LANGUAGE = re.compile(r"language|spanish|portuguese|hindi|german|french|chinese|mandarin|english|italian|russian|"
+_LANGUAGE = re.compile(r"language|spanish|portuguese|hindi|hinglish|spanglish|german|french|chinese|mandarin|english|"
+                       r"italian|russian|mezcl|misturar|mischen|mélanger|"
                        r"japanese|español|espanol|portugu[eê]s|deutsch|fran[cç]ais|idioma|sprache|langue|中文|英文", re.I)
 
 
@@ -119,9 +119,14 @@ class ConversationalReplies:
                                  meta=meta))
 
     def _on_repeat_request(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
-        """Say the question again in other words (the problem too, at the start); a second time, as it was."""
+        """Say the question again in other words (the problem too, at the start); a second time, as it was. "The part
+        about the budget?" gets the fact told about it, or is told that nothing was said about it."""
         yield self._record_move(text, slot, "repeat-request", meta)
         question = self._question_in_play()
+        part = _PART_ABOUT.search(text)
+        if part is not None and self.scenario is not None:
+            yield from self._repeat_part(part.group("topic").strip(" ?.,"), question)
+            return
         asked = sum(t.role == "candidate" and t.kind == "repeat-request" and t.item_id == slot.id
                     for t in self.turns)
         said = rephrase(question) if asked <= 1 else question
@@ -133,6 +138,25 @@ class ConversationalReplies:
         options = r.repeat if said != question else r.repeat_same  # never "another way" for the same words
         message = self._unsaid([render(o, question=said) for o in options])
         yield from self._say("reply", message, allowed=[question, said])
+
+    def _repeat_part(self, topic: str, question: str) -> Iterator[Event]:
+        """The part of what was said that the candidate asks to hear again: the fact told nearest to it, else that
+        nothing was said about it, with the question in play."""
+        r = templates().replies
+        said = self._said_text()
+        told = [f.answer.strip() for f in self.scenario.facts if f.answer.strip()[:60] in said]
+        sentences = [x for t in self.turns if t.role == "interviewer" for x in split_sentences(t.text)
+                     if len(x.split()) >= 5 and not any(x in f for f in told)]
+        options = told + sentences  # a fact told, or a sentence of a question ("marketing can send offers to 300,000")
+        if options:
+            sims = (embed([topic]) @ embed(options).T)[0]
+            if float(sims.max()) >= PART_FACT_AT:
+                yield from self._say("reply", render(r.repeat_part, fact=options[int(np.argmax(sims))]))
+                return
+        if any(w in said.lower() for w in re.findall(r"[^\W\d_]{4,}", topic.lower())):  # it was said, in other words
+            yield from self._say("reply", render(self._unsaid(r.repeat_same), question=question), allowed=[question])
+            return
+        yield from self._say("reply", render(r.repeat_part_unsaid, topic=topic, question=question), allowed=[question])
 
     def _on_meaning(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record_move(text, slot, "meaning-question", meta)
@@ -185,7 +209,7 @@ class ConversationalReplies:
         question in play has an answer, else staying with it."""
         yield self._record_move(text, slot, "progress-question", meta)
         line = self._progress_line(slot)
-        if self.scenario is not None and _HOW_AM_I.search(text) and not _CLOCK.search(text):
+        if self.scenario is not None and asks_how_doing(text):
             line = f"{self._doing_line()} {self._progress_line(slot, short=True)}"  # "How am I doing?": a sense first
         if self.scenario is not None and asks_to_steer(text):
             if self.state.at(self.state.slot).answers:
@@ -295,14 +319,15 @@ class ConversationalReplies:
         for what it does, content as an answer (`policy.language_move`)."""
         asked = any(t.role == "candidate" and t.kind == "other-language" for t in self.turns)
         acts = [a for a in (meta.get("acts") or []) if a != "other-language"]
-        if language_move(asked) == "proceed":
+        mixing = bool(_ASKS_TO_MIX.search(text)) and bool(_LANGUAGE.search(text))
+        if language_move(asked) == "proceed" or (not mixing and not in_other_language(text)):  # "Labels ki baat
+            # karein toh ... chargebacks 30, 60 din": English enough to follow, nothing to raise
             kind = kind_for(acts or ["answer"], text)
             handler = self._handler("answer" if kind == "small-talk" and len(text.split()) >= 6 else kind)
             yield from handler(text, slot, meta)
             return
         yield self._record_move(text, slot, "other-language", meta)
         r = templates().replies
-        mixing = bool(_ASKS_TO_MIX.search(text))
         message = r.other_language_mixed if mixing else r.other_language
         if ("clarifying-question" in acts or asks_in(text)) and self.scenario is not None:
             answer = self._clarification(text, meta)
