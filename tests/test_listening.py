@@ -377,3 +377,14 @@ def test_code_switching_the_interviewer_can_follow_is_not_told_to_use_english(in
     said = out[-1].text
     replies = interviewer_templates().replies
     assert replies.other_language_mixed not in said and replies.other_language not in said
+
+
+def test_the_answer_to_a_question_inside_an_answer_and_the_move_after_it_are_one_message(indexed_home):
+    iv = _design(ScriptedGrader(score=4.0), scenario="search-ranking")
+    iv.grader = ScriptedGrader(covers={kp.id for kp in iv.scenario.stages[iv.current.stage].key_points}, score=4.0)
+    before = len([t for t in iv.turns if t.role == "interviewer"])
+    iv.respond("I'd treat this as learning to rank over retrieved candidates with a LambdaMART ranker on logged "
+               "clicks and purchases, BM25 plus dense retrieval first. What's the latency budget?")
+    said = [t for t in iv.turns if t.role == "interviewer"][before:]
+    assert len(said) == 1 and "250 ms" in said[0].text  # never two interviewer messages in a row
+    assert iv.current.stage.value != "clarify"  # the requirements were done: on, in the same message

@@ -215,8 +215,6 @@ class TurnHandlers:
             yield from self._say("challenge", f"{clarification} {challenge}", extra={"mistake": mistake.id,
                                                                                      "fact": meta.get("fact")})
             return
-        if clarification is not None:
-            yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
         goodbye = "sign-off" in acts or wraps_up_with_thanks(text)  # "Okay, I'll wrap up. So: ... Thanks!"
         if clarification is None and ends_with_answer(signs_off_at_end(text), goodbye, len(self._visited()),
                                                       short=word_count(text) < CONTENT_WORDS):  # "..., thanks."
@@ -233,8 +231,9 @@ class TurnHandlers:
             message = render(mistake.challenge, fact=fact)
             yield from self._say("challenge", f"{lead} {message}".strip(), extra={"mistake": mistake.id})
             return
-        if self.scenario is not None and self._stage_done(slot.stage):
-            yield from self._close_and_advance(skipped=False, said=g, prefix=lead)
+        if self.scenario is not None and self._stage_done(slot.stage):  # the answer to their question, then on,
+            prefix = f"{clarification or ''} {lead}".strip()          # in one message
+            yield from self._close_and_advance(skipped=False, said=g, prefix=prefix)
             return
         if ahead is not None and clarification is None:  # the candidate has moved on to a later stage: follow them
             answered = self._answered(ahead, self._candidate_text())
@@ -243,7 +242,8 @@ class TurnHandlers:
                                answered=answered, late=self._change_slots())
             yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True, prefix=lead)
             return
-        if clarification is not None:
+        if clarification is not None:  # the candidate is still speaking: their question answered, nothing asked
+            yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
             return
         known = ss.covered | (set(self.state.stage_covered.get(slot.stage.value, [])) if slot.is_stage else set())
         missed = [kp for kp in sorted(target.key_points, key=lambda k: -k.weight)
