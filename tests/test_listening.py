@@ -388,3 +388,13 @@ def test_the_answer_to_a_question_inside_an_answer_and_the_move_after_it_are_one
     said = [t for t in iv.turns if t.role == "interviewer"][before:]
     assert len(said) == 1 and "250 ms" in said[0].text  # never two interviewer messages in a row
     assert iv.current.stage.value != "clarify"  # the requirements were done: on, in the same message
+
+
+def test_a_leaky_feature_is_named_in_its_challenge_and_asking_what_a_word_is_is_not_told_it_was_unsaid(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    out = iv.respond("Features: hours watched in the last 30 days, plan type, tenure, payment failures, and whether "
+                     "they visited the cancellation page last week.")
+    assert out[-1].kind == "challenge" and "visited the cancellation page" in out[-1].text
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    out = iv.respond("Sorry, what's a chargeback exactly?")
+    assert "disputing a payment" in out[-1].text and "didn't use" not in out[-1].text

@@ -211,7 +211,9 @@ class TurnHandlers:
             text, [f.id for f in self.scenario.facts], self._mistakes_challenged())
         if clarification is not None and mistake is not None:  # "... how many are fraud? I'd aim for 99.9 % accuracy"
             fact = next((f.answer.strip() for f in self.scenario.facts if f.id in mistake.needs), "")
-            challenge = render(mistake.challenge, fact="" if fact in clarification else fact)  # said just before
+            evidence = re.search(mistake.states, text, re.I)
+            challenge = render(mistake.challenge, fact="" if fact in clarification else fact,  # said just before
+                               evidence=evidence.group(0) if evidence else "")
             yield from self._say("challenge", f"{clarification} {challenge}", extra={"mistake": mistake.id,
                                                                                      "fact": meta.get("fact")})
             return
@@ -228,7 +230,8 @@ class TurnHandlers:
             mistake = None
         if mistake is not None:  # "I'd use accuracy", "a random 80/20 split": challenged where it comes, once
             fact = next((f.answer.strip() for f in self.scenario.facts if f.id in mistake.needs), "")
-            message = render(mistake.challenge, fact=fact)
+            evidence = re.search(mistake.states, text, re.I)
+            message = render(mistake.challenge, fact=fact, evidence=evidence.group(0) if evidence else "")
             yield from self._say("challenge", f"{lead} {message}".strip(), extra={"mistake": mistake.id})
             return
         if self.scenario is not None and self._stage_done(slot.stage):  # the answer to their question, then on,

@@ -40,6 +40,8 @@ _LEAD_IN = re.compile(r"^\W*((and |also |ok(ay)?,? |so,? )?(one |a |my )?(more|a
 # words of being stuck that name no topic ("I don't know, honestly. Could you help?")
 _NO_TOPIC = frozenset("know honestly idea sure really think maybe don't dont hint could would give please stuck help about this "
                       "that what with have here there just sorry part question okay well".split())
+# The candidate thinks the interviewer used the word ("What do you mean by prevalence?")
+_THINKS_SAID = re.compile(r"\b(mean|meant) by\b|\byou (said|mentioned|used|called)\b|\bby .{1,30} do you mean\b", re.I)
 # "Could you repeat the part about the budget?": the part named
 _PART_ABOUT = re.compile(r"\b(?:the )?(?:part|bit|piece|thing|numbers?|figures?|what you said|what you mentioned)\s+"
                          r"(?:about|on|regarding|for|with)\s+(?:the\s+)?(?P<topic>[^?.!,]{3,60})", re.I)
@@ -171,7 +173,8 @@ class ConversationalReplies:
             yield from self._say("reply", render(r.meaning_terms, means=means, question=question), allowed=[question])
             return
         if defined is not None:
-            unsaid = defined[0] not in said.lower()  # "what's prevalence?" before the interviewer said it
+            unsaid = defined[0] not in said.lower() and _THINKS_SAID.search(text) is not None  # "what do you mean by
+            # prevalence?" before the interviewer said it; "what's a chargeback?" just asks what it is
             message = render(r.meaning_term_unsaid if unsaid else r.meaning_term, term=defined[0],
                              means=defined[1].means, question=question)
             yield from self._say("reply", message, allowed=[question])
