@@ -127,6 +127,7 @@ class InterviewerTemplates(_Spec):
     follow: list[str] = Field(min_length=1)
     revisit: list[str] = Field(min_length=1)
     wrap_up: list[str] = Field(min_length=1)  # the last open question once every question is covered
+    wrap_up_early: list[str] = Field(min_length=1)  # ... while time is left: no claim about the clock
     open_questions: list[str] = Field(min_length=1)  # deeper questions on the candidate's design, before it
     follow_up_generic: dict[str, list[str]]  # per stage value, plus "any"
     hint_generic: dict[Stage, list[str]]

@@ -398,3 +398,13 @@ def test_a_leaky_feature_is_named_in_its_challenge_and_asking_what_a_word_is_is_
     iv = _design(ScriptedGrader(), scenario="fraud-detection")
     out = iv.respond("Sorry, what's a chargeback exactly?")
     assert "disputing a payment" in out[-1].text and "didn't use" not in out[-1].text
+
+
+def test_the_last_question_claims_neither_the_clock_nor_the_coverage_while_time_is_left(indexed_home):
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots) + 6):
+        out = iv.respond("skip")
+        if any(t.meta.get("wrap_up") for t in out):
+            break
+    assert iv._time_used() < 0.6 and out[-1].meta.get("wrap_up")
+    assert any(q in out[-1].text for q in interviewer_templates().wrap_up_early)

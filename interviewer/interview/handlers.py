@@ -487,7 +487,7 @@ class TurnHandlers:
             body = self._unsaid(fresh)
             extra = {"question": body, "open": True}
         else:
-            body = self._unsaid(list(t.wrap_up))
+            body = self._unsaid(list(t.wrap_up if not young else t.wrap_up_early))
             extra = {"question": body, "wrap_up": True}
         yield from self._say("question", f"{lead or ack} {body}".strip(), slot_index=index, allowed=[body], extra=extra)
 
