@@ -108,6 +108,7 @@ class Replies(_Spec):
     # talked about named, when it is another), then it is left.
     figure_correction: str  # a figure restated wrongly, corrected with the fact's sentence
     figure_correction_also: str  # ... a second one in the same turn
+    figure_correction_again: str  # ... a figure kept wrong after its correction (once more, never a third time)
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
     reask_rephrased: list[str] = Field(min_length=1)  # ... said another way

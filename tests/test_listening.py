@@ -287,7 +287,9 @@ def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_ow
     said = out[-1].text
     assert said.count("One correction") == 1 and "Also:" in said and "20 million" in said and "3%" in said
     out = iv.respond("So to confirm: 10 million subscribers, right? And we score everyone weekly.")
-    assert "One correction" not in out[-1].text  # each fact corrected once, however it was worded
+    assert "One correction" not in out[-1].text and "same numbers" in out[-1].text  # kept wrong: once more
+    out = iv.respond("Okay, so 10 million subscribers, scored weekly, as I said.")
+    assert "same numbers" not in out[-1].text and "One correction" not in out[-1].text  # never a third time
     iv = _design(ScriptedGrader(), scenario="churn-prediction")
     iv.respond("How many subscribers do we have, and what's the monthly churn rate?")
     while iv.current.stage.value == "clarify":

@@ -413,7 +413,8 @@ class TurnHandlers:
 
     def _correction(self, text: str) -> str:
         """A correction of the figures a candidate restates wrongly (`policy.contradicted`), from the facts already
-        told, each fact corrected once: the fact's own sentence that states the figure."""
+        told: the fact's own sentence that states the figure; a figure kept wrong after its correction is corrected
+        once more, never a third time."""
         said = self._said_text()
         told = [f for f in self.scenario.facts if f.answer.strip() in said or f.answer.strip()[:60] in said]
         restating = self.slots[self.state.slot].stage == Stage.clarify or bool(_RESTATING.search(text))
@@ -432,17 +433,22 @@ class TurnHandlers:
                     if f.answer.strip()[:60] in last:
                         sims[i, j] = max(sims[i, j], FIGURE_TOPIC_AT)
         r = templates().replies
-        fixes = []
+        fixes, again = [], []
+        templates_used = (r.figure_correction, r.figure_correction_also, r.figure_correction_again)
         for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
             sentence = next((s for s in split_sentences(known[j][1].answer) if known[j][0][2].rstrip(".") in s),
                             known[j][0][2]).strip()
-            corrected = any(render(tpl, fact=sentence) in said for tpl in (r.figure_correction, r.figure_correction_also))
-            if not corrected and sentence not in fixes:  # each fact corrected once, however it was worded
+            times = sum(said.count(render(tpl, fact=sentence)) for tpl in templates_used)
+            if times == 0 and sentence not in fixes:
                 fixes.append(sentence)
-        if not fixes:
+            elif times == 1 and sentence not in again:  # the wrong figure kept after the correction: once more
+                again.append(sentence)
+        if not fixes and not again:
             return ""
-        also = [render(r.figure_correction_also, fact=f) for f in fixes[1:2]]  # "One correction ...: X. Also, Y"
-        return " ".join([render(r.figure_correction, fact=fixes[0]), *also])
+        parts = [render(r.figure_correction, fact=fixes[0])] if fixes else [render(r.figure_correction_again,
+                                                                                   fact=again.pop(0))]
+        parts += [render(r.figure_correction_also, fact=f) for f in (fixes[1:] + again)[:1]]  # "...: X. Also: Y"
+        return " ".join(parts)
 
     def _mistakes_challenged(self) -> set[str]:
         """The classic mistakes (`prompts/mistakes.yaml`) challenged so far in this interview."""
