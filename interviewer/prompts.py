@@ -84,6 +84,7 @@ class Replies(_Spec):
     go_to: str  # the candidate asks to take another stage now
     dont_know_no_hint: str
     dont_know_hint: str
+    in_kind: dict[Literal["nervous", "greeting", "how-are-you"], list[str]]  # the social part of a turn that asks too
     small_talk: dict[Literal["nervous", "late", "how-are-you", "greeting", "ready", "thanks", "apology", "other"],
                      list[str]]
     off_topic: str

@@ -410,3 +410,13 @@ def test_the_last_question_claims_neither_the_clock_nor_the_coverage_while_time_
             break
     assert iv._time_used() < 0.6 and out[-1].meta.get("wrap_up")
     assert any(q in out[-1].text for q in interviewer_templates().wrap_up_early)
+
+
+def test_nerves_or_a_greeting_beside_a_question_are_met_before_the_answer(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    out = iv.respond("Hi! Um, sorry, I'm a little nervous, this is my first system design interview. Can I ask how "
+                     "many transactions we process?")
+    nervous = interviewer_templates().replies.in_kind["nervous"]
+    assert any(out[-1].text.startswith(line) for line in nervous) and "100 million" in out[-1].text
+    out = iv.respond("Sorry, still nervous. And what is the fraud rate?")
+    assert not any(line in out[-1].text for line in nervous)  # once

@@ -131,6 +131,7 @@ class TurnHandlers:
         if message is None:  # nothing asked of the facts ("..., how much time is left?"): an answer, its move beside
             yield from self._on_answer(text, slot, meta)
             return
+        message = f"{self._in_kind(text)} {message}".strip()  # "Hi! Sorry, I'm a bit nervous. How many ...?"
         in_clarify = slot.stage == Stage.clarify and self.scenario is not None  # drills and grills have no stage facts
         meta["counts"] = in_clarify  # good clarifying questions count toward the clarify stage
         if in_clarify:
@@ -246,7 +247,8 @@ class TurnHandlers:
             yield from self._close_and_advance(skipped=False, said=g, to=entry, followed=True, prefix=lead)
             return
         if clarification is not None:  # the candidate is still speaking: their question answered, nothing asked
-            yield from self._say("clarification", clarification, extra={"fact": meta.get("fact")})
+            yield from self._say("clarification", f"{self._in_kind(text)} {clarification}".strip(),
+                                 extra={"fact": meta.get("fact")})
             return
         known = ss.covered | (set(self.state.stage_covered.get(slot.stage.value, [])) if slot.is_stage else set())
         missed = [kp for kp in sorted(target.key_points, key=lambda k: -k.weight)

@@ -107,6 +107,22 @@ class ConversationalReplies:
         sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
         return [facts[int(np.argmax(row))].id for row in sims]
 
+    def _in_kind(self, text: str) -> str:
+        """A short word for the social part of a turn that also asks or answers something ("Hi! Sorry, I'm a bit
+        nervous. How many transactions...?"): nerves once per interview, a greeting or "how are you?" at the
+        start; empty otherwise."""
+        kind = small_talk_kind(text)
+        lines = templates().replies.in_kind
+        if kind not in lines or self.scenario is None:
+            return ""
+        said = self._said_text()
+        early = sum(t.role == "candidate" for t in self.turns) <= 2
+        if kind == "nervous" and not any(line in said for line in lines["nervous"]):
+            return self._unsaid(list(lines["nervous"]))
+        if kind in ("greeting", "how-are-you") and early and not any(line in said for line in lines[kind]):
+            return self._unsaid(list(lines[kind]))
+        return ""
+
     def _question_in_play(self) -> str:
         """The question the candidate is answering: the last one asked (a follow-up included)."""
         for turn in reversed(self.turns):
