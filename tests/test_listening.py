@@ -420,3 +420,16 @@ def test_nerves_or_a_greeting_beside_a_question_are_met_before_the_answer(indexe
     assert any(out[-1].text.startswith(line) for line in nervous) and "100 million" in out[-1].text
     out = iv.respond("Sorry, still nervous. And what is the fraud rate?")
     assert not any(line in out[-1].text for line in nervous)  # once
+
+
+def test_a_budget_the_interviewers_own_question_gave_is_corrected_when_loosened(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="news-feed")
+    for _ in range(len(iv.slots)):
+        said = [t for t in iv.turns if t.role == "interviewer"][-1]
+        if "250 ms" in said.text and not (said.item_id or "").startswith("change:"):
+            break
+        iv.respond("skip")
+    else:
+        raise AssertionError("no question gave the 250 ms budget")
+    out = iv.respond("Serving would take about 400 ms p99 for the first page, with candidates in 50 ms.")
+    assert "One correction" in out[-1].text and "250 ms" in out[-1].text

@@ -415,30 +415,38 @@ class TurnHandlers:
 
     def _correction(self, text: str) -> str:
         """A correction of the figures a candidate restates wrongly (`policy.contradicted`), from the facts already
-        told: the fact's own sentence that states the figure; a figure kept wrong after its correction is corrected
-        once more, never a third time."""
+        told and the figures the interviewer's own questions gave ("2,000 eligible posts and 250 ms"): the sentence
+        that states the figure; a figure kept wrong after its correction is corrected once more, never a third
+        time."""
         said = self._said_text()
         told = [f for f in self.scenario.facts if f.answer.strip() in said or f.answer.strip()[:60] in said]
         restating = self.slots[self.state.slot].stage == Stage.clarify or bool(_RESTATING.search(text))
         stated = [fig for fig in figures(text) if fig[1] != "%" or restating]  # a share elsewhere is the candidate's own
-        if not told or not stated:                                               # target ("under 0.1 % misfiled")
+        if not stated:                                                           # target ("under 0.1 % misfiled")
             return ""
-        known = [(fig, f) for f in told for fig in figures(f.answer)  # counts only of sizing facts: a count the
-                 if fig[1] in RATES or _SCALE_TOPIC.search(f.topic)]  # candidate plans is theirs
+        known = [(fig, f.answer) for f in told for fig in figures(f.answer)  # counts only of sizing facts: a count
+                 if fig[1] in RATES or _SCALE_TOPIC.search(f.topic)]  # the candidate plans is theirs
+        corrections = [render(tpl, fact="") for tpl in (templates().replies.figure_correction,
+                                                         templates().replies.figure_correction_again)]
+        asked = [x for t in self.turns if t.role == "interviewer" and t.kind in ("question", "transition", "follow-up")
+                 and not (t.item_id or "").startswith("change:")  # "peak forecast at 40,000": a what-if, not a fact
+                 for x in split_sentences(t.text) if not any(c.strip(" :") in x for c in corrections)]
+        known += [(fig, x) for x in asked for fig in figures(x)  # "Each request has about 2,000 eligible posts and
+                  if (fig[1] in RATES or _SCALE_TOPIC.search(x)) and not any(x in k for _, k in known)]  # 250 ms"
         if not known:
             return ""
         sims = embed([c for _, _, c in stated]) @ embed([fig[2] for fig, _ in known]).T
         last = next((t.text for t in reversed(self.turns) if t.role == "interviewer"), "")
         for i, (_, _, clause) in enumerate(stated):  # "Okay, 10 million a day.": a bare figure restates what was
             if len(content_words(clause)) <= BARE_FIGURE_WORDS:  # just said
-                for j, (_, f) in enumerate(known):
-                    if f.answer.strip()[:60] in last:
+                for j, (_, source) in enumerate(known):
+                    if source.strip()[:60] in last:
                         sims[i, j] = max(sims[i, j], FIGURE_TOPIC_AT)
         r = templates().replies
         fixes, again = [], []
         templates_used = (r.figure_correction, r.figure_correction_also, r.figure_correction_again)
         for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
-            sentence = next((s for s in split_sentences(known[j][1].answer) if known[j][0][2].rstrip(".") in s),
+            sentence = next((s for s in split_sentences(known[j][1]) if known[j][0][2].rstrip(".") in s),
                             known[j][0][2]).strip()
             times = sum(said.count(render(tpl, fact=sentence)) for tpl in templates_used)
             if times == 0 and sentence not in fixes:
