@@ -110,6 +110,8 @@ class Replies(_Spec):
     figure_correction: str  # a figure restated wrongly, corrected with the fact's sentence
     figure_correction_also: str  # ... a second one in the same turn
     figure_correction_again: str  # ... a figure kept wrong after its correction (once more, never a third time)
+    go_on_parked: list[str] = Field(min_length=1)  # ... the question asked left by the candidate: parked
+    parked: list[str] = Field(min_length=1)  # following the candidate elsewhere, the question left: parked
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
     reask_rephrased: list[str] = Field(min_length=1)  # ... said another way

@@ -433,3 +433,16 @@ def test_a_budget_the_interviewers_own_question_gave_is_corrected_when_loosened(
         raise AssertionError("no question gave the 250 ms budget")
     out = iv.respond("Serving would take about 400 ms p99 for the first page, with candidates in 50 ms.")
     assert "One correction" in out[-1].text and "250 ms" in out[-1].text
+
+
+def test_a_question_the_candidate_clearly_left_for_another_part_is_said_to_be_parked(indexed_home):
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots)):
+        if not iv.current.is_stage and iv.current.stage.value in ("framing", "data"):
+            break
+        iv.respond("skip")
+    parked = interviewer_templates().replies.parked + interviewer_templates().replies.go_on_parked
+    out = iv.respond("Monitoring and iteration: I would page someone when the error rate of the ranking service goes "
+                     "over one percent for ten minutes, and keep dashboards of CPU and memory per pod.")
+    near = [t for t in iv.turns if t.role == "candidate"][-1].meta.get("nearness")
+    assert (any(p in out[-1].text for p in parked)) == (near < 0.35)

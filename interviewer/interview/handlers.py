@@ -205,6 +205,7 @@ class TurnHandlers:
             meta.get("talked") in (None, slot.stage.value) and not lead and \
             not self._after_follow_up()  # a question of theirs is answered first; a follow-up is not pressed
         meta["engaged"] = engaged
+        meta["nearness"] = round(near, 3)  # how near the answer came to the question asked (for parking it)
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="answer", text=text, item_id=slot.id,
                                 grade=g, meta=meta))
         ss = self.state.at(index)
@@ -392,12 +393,14 @@ class TurnHandlers:
         slot = self.slots[nxt]
         question = self.question(slot)
         if self.scenario is not None and said is not None and self._lets_drive(followed, index):
-            # a strong candidate leading their own design: let them go on
-            body = render(self._unsaid(t.replies.go_on))
+            # a strong candidate leading their own design: let them go on (the question left said to be parked)
+            body = render(self._unsaid(t.replies.go_on_parked if self._left_unanswered() else t.replies.go_on))
             yield from self._say("question", f"{prefix} {body}".strip(), slot_index=nxt,
                                  extra={"question": body, "go_on": True})
             return
         ack = prefix or self._ack(said or closing.turn.grade, followed=followed)
+        if followed and self._left_unanswered():  # "Serving: ..." after a data question: park it, not drop it
+            ack = f"{ack} {self._unsaid(list(t.replies.parked))}".strip()
         values = {"stage_name": t.stage_names[slot.stage], "question": question}
         if self.scenario is not None and slot.stage != self.slots[index].stage:
             options = (t.revisit if revisit else t.follow if followed else
@@ -468,6 +471,13 @@ class TurnHandlers:
         """Whether the interviewer's last message let the candidate go on (it asked nothing)."""
         last = next((t for t in reversed(self.turns) if t.role == "interviewer" and t.kind != "reply"), None)
         return last is not None and bool(last.meta.get("go_on"))
+
+    def _left_unanswered(self) -> bool:
+        """Whether the candidate's last answer clearly left the question asked (a deep dive's, not a stage's) for
+        something else: near it by less than `DROPPED_BELOW`."""
+        last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
+        return last is not None and last.kind == "answer" and last.meta.get("engaged") is False and \
+            float(last.meta.get("nearness") or 1.0) < DROPPED_BELOW
 
     def _lets_drive(self, followed: bool, index: int) -> bool:
         """Whether to let the candidate go on rather than ask: they lead their own design (moved to another part
