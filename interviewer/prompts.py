@@ -127,6 +127,7 @@ class InterviewerTemplates(_Spec):
     stage_names: dict[Stage, str]
     next_question: list[str] = Field(min_length=1)
     item_in_stage: list[str] = Field(min_length=1)
+    change_intro: list[str] = Field(min_length=1)  # a constraint change, brought in
     transition_deeper: list[str] = Field(min_length=1)
     follow: list[str] = Field(min_length=1)
     revisit: list[str] = Field(min_length=1)

@@ -446,3 +446,16 @@ def test_a_question_the_candidate_clearly_left_for_another_part_is_said_to_be_pa
                      "over one percent for ten minutes, and keep dashboards of CPU and memory per pod.")
     near = [t for t in iv.turns if t.role == "candidate"][-1].meta.get("nearness")
     assert (any(p in out[-1].text for p in parked)) == (near < 0.35)
+
+
+def test_a_constraint_change_is_brought_in_as_a_twist(indexed_home):
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots) + 4):
+        last = [t for t in iv.turns if t.role == "interviewer"][-1]
+        if (last.item_id or "").startswith("change:"):
+            break
+        iv.respond("skip")
+    else:
+        raise AssertionError("no constraint change asked")
+    intros = [o.split("{{")[0].strip() for o in interviewer_templates().change_intro]
+    assert any(i in last.text for i in intros) and "more specific" not in last.text

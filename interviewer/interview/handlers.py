@@ -402,7 +402,10 @@ class TurnHandlers:
         if followed and self._left_unanswered():  # "Serving: ..." after a data question: park it, not drop it
             ack = f"{ack} {self._unsaid(list(t.replies.parked))}".strip()
         values = {"stage_name": t.stage_names[slot.stage], "question": question}
-        if self.scenario is not None and slot.stage != self.slots[index].stage:
+        if self.scenario is not None and slot.id.startswith("change:"):  # a twist, said as one
+            body = render(self._unsaid(t.change_intro), **values)
+            kind = "question"
+        elif self.scenario is not None and slot.stage != self.slots[index].stage:
             options = (t.revisit if revisit else t.follow if followed else
                        t.transition if slot.is_stage else t.transition_deeper)
             body = render(self._unsaid(options), **values)
