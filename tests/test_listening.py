@@ -459,3 +459,12 @@ def test_a_constraint_change_is_brought_in_as_a_twist(indexed_home):
         raise AssertionError("no constraint change asked")
     intros = [o.split("{{")[0].strip() for o in interviewer_templates().change_intro]
     assert any(i in last.text for i in intros) and "more specific" not in last.text
+
+
+def test_an_off_topic_reading_of_a_turn_with_questions_and_a_request_to_mix_languages_answers_them(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="spam-classification")
+    out = iv.respond("Hola, buenas tardes. Sorry, my English is okay but sometimes I think in Spanish. ¿Está bien si "
+                     "mezclo un poco? Okay. So, the spam filter. Preguntas: ¿cuántos correos por día? How many users?")
+    said = out[-1].text
+    assert interviewer_templates().replies.other_language_mixed in said
+    assert "12 billion" in said and "400 million" in said

@@ -201,6 +201,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
                 word_count(text) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
+        if turn_kind == "off-topic" and kind is None and self.scenario is not None and \
+                any(f is not None for f, _ in self._match_facts(asks_in_problem(text) or [text])):
+            turn_kind = "clarifying-question"  # "Hola... ¿Está bien si mezclo? Preguntas: ¿cuántos correos por día?"
         cue = move_cue(text)
         if turn_kind == "progress-question" and kind is None and statement_words(text) >= CONTENT_WORDS:
             turn_kind = "answer"  # "How am I doing on time? Let me do monitoring quickly: ...": graded, the time beside

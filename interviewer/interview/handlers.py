@@ -131,7 +131,8 @@ class TurnHandlers:
         if message is None:  # nothing asked of the facts ("..., how much time is left?"): an answer, its move beside
             yield from self._on_answer(text, slot, meta)
             return
-        message = f"{self._in_kind(text)} {message}".strip()  # "Hi! Sorry, I'm a bit nervous. How many ...?"
+        message = f"{self._in_kind(text)} {self._mixing_word(text)} {message}".strip()  # "Hi! I'm a bit nervous...",
+        message = re.sub(r"\s{2,}", " ", message)  # "¿Está bien si mezclo un poco? ... How many users?"
         in_clarify = slot.stage == Stage.clarify and self.scenario is not None  # drills and grills have no stage facts
         meta["counts"] = in_clarify  # good clarifying questions count toward the clarify stage
         if in_clarify:

@@ -319,7 +319,11 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "schon": "current", "déjà": "current", "già": "current", "bereit": "current", "prohib": "violating",
              "verbot": "violating", "interdi": "violating", "proibi": "violating", "conten": "content", "inhalt": "content",
              "imagen": "images", "imágen": "images", "bilder": "images", "transa": "transactions", "transak": "transactions",
-             "query": "traffic", "querie": "traffic", "millis": "latency", "millise": "latency"}
+             "query": "traffic", "querie": "traffic", "millis": "latency", "millise": "latency",
+             "cuánto": "number of", "cuánta": "number of", "cuanto": "number of", "cuanta": "number of",
+             "quanto": "number of", "quanti": "number of", "quanta": "number of", "combie": "number of",
+             "wievie": "number of", "día": "per day", "dia": "per day", "jour": "per day",
+             "giorno": "per day"}
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Scripts written without spaces (and Russian stems), found as parts of the text: "大概有多少商品？" → products
 _IN_TEXT = {"多少": "number of", "几个": "number of", "どのくらい": "number of", "何件": "number of",

@@ -107,6 +107,14 @@ class ConversationalReplies:
         sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
         return [facts[int(np.argmax(row))].id for row in sims]
 
+    def _mixing_word(self, text: str) -> str:
+        """The word accepting another language, for a turn that asks to mix one in beside its questions ("¿Está bien
+        si mezclo un poco? ... How many users?"), once per interview; empty otherwise."""
+        line = templates().replies.other_language_mixed
+        if _ASKS_TO_MIX.search(text) and _LANGUAGE.search(text) and line not in self._said_text():
+            return line
+        return ""
+
     def _in_kind(self, text: str) -> str:
         """A short word for the social part of a turn that also asks or answers something ("Hi! Sorry, I'm a bit
         nervous. How many transactions...?"): nerves once per interview, a greeting or "how are you?" at the
