@@ -468,3 +468,11 @@ def test_an_off_topic_reading_of_a_turn_with_questions_and_a_request_to_mix_lang
     said = out[-1].text
     assert interviewer_templates().replies.other_language_mixed in said
     assert "12 billion" in said and "400 million" in said
+
+
+def test_bounds_ranges_and_funnel_steps_are_not_figures_to_correct():
+    from interviewer.interview.policy import figures
+    assert figures("I'd guess fraud is well under 1%") == []
+    assert figures("fraud rate around 0.1-0.3% by count") == []
+    assert [f[0] for f in figures("Eligibility: 10M -> ~10k ads")] == [1e7]
+    assert figures("peak of 5-10 thousand TPS") == []

@@ -66,6 +66,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+_LEAD = re.compile(r"^[^:]{0,60}:\s+(?=[A-Z0-9])")  # a message's lead-in before its question ("On serving, then: ...")
 _RESTATING = re.compile(r"\b(restate|recap|summari[sz]e|to confirm|let me make sure|so we have|so to sum up|"
                         r"if i understand|so,? (about|roughly|around))\b", re.I)  # the candidate restates the facts
 _ASSUMING = re.compile(r"\b(i'?ll assume|i will assume|assuming|let'?s assume|i'?d assume|asumo|supongo)\b", re.I)
@@ -452,13 +453,21 @@ class TurnHandlers:
         r = templates().replies
         fixes, again = [], []
         templates_used = (r.figure_correction, r.figure_correction_also, r.figure_correction_again)
-        for j in contradicted(stated, [fig for fig, _ in known], sims.tolist()):
+        before = [fig[0] for t in self.turns[:-1] if t.role == "candidate" for fig in figures(t.text)]
+        for i, fig in enumerate(stated):
+            wrong = contradicted([fig], [k for k, _ in known], [sims[i].tolist()])
+            if not wrong:
+                continue
+            j = wrong[0]
             sentence = next((s for s in split_sentences(known[j][1]) if known[j][0][2].rstrip(".") in s),
                             known[j][0][2]).strip()
+            if not any(sentence in f.answer for f in told):  # from a question: "On framing the ML problem, then:
+                sentence = _LEAD.sub("", sentence)            # Each request has ..." → the figure's own words
             times = sum(said.count(render(tpl, fact=sentence)) for tpl in templates_used)
             if times == 0 and sentence not in fixes:
                 fixes.append(sentence)
-            elif times == 1 and sentence not in again:  # the wrong figure kept after the correction: once more
+            elif times == 1 and sentence not in again and \
+                    any(abs(fig[0] - v) <= 0.1 * v for v in before):  # the same wrong figure kept: once more
                 again.append(sentence)
         if not fixes and not again:
             return ""

@@ -606,17 +606,24 @@ _MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "m
 _VAGUE = ((r"\b(low|a few|few|several|couple of|a couple of)\s+(thousands?|millions?|billions?)\b", 1.5),
           (r"\b(a|one)\s+(thousand|million|billion)\b", 1.0),
           (r"\btens of\s+(thousands|millions|billions)\b", 30.0), (r"\bhundreds of\s+(thousands|millions|billions)\b", 300.0))
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
+_NUMBER = re.compile(r"(?<![\w.\-–])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
                      re.I)
 _PER_SECOND = re.compile(r"per second|a second|/s\b|\bqps\b|\brps\b|per sec\b", re.I)
 _PER_DAY = re.compile(r"per day|a day|/day|daily|every day|each day|\bdau\b", re.I)
 _NOT_COUNTS = re.compile(r"%|percent|\bms\b|millisecond|second(s)?\b(?! (average|peak))|minute|hour|week|month|year|"
                          r"\$|dollar|cent|gpu|core|\bx\b|times|top[- ]?\d|@", re.I)
-_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(%|percent\b|per cent\b|prozent\b|por ciento\b|pour ?cent\b)", re.I)
+_PERCENT = re.compile(r"(?<![\w.\-–])(\d+(?:\.\d+)?)\s*(%|percent\b|per cent\b|prozent\b|por ciento\b|pour ?cent\b)",
+                      re.I)  # not the upper end of a range ("0.1-0.3 %")
 _DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|msec|milliseconds?|millisekunden|milisegundos|毫秒|"
                        r"s|sec|secs|seconds?|sekunden|segundos|秒)(?![\w])", re.I)
 _LATENCY_WORDS = re.compile(r"latenc|budget|p9\d|respon|render|return|load|within|under|end to end|end-to-end|call|"
                             r"request|page|decision|score|latenz|antwort|respuesta|延迟|以内", re.I)
+# Figures that are not a value to restate: a bound ("under 1 %", "at least 300k"), a funnel step ("10M -> ~10k",
+# "cut down to 500"), a range's first end ("5-10 thousand", "0.1-0.3 %")
+_BOUND = re.compile(r"(under|below|less than|fewer than|at most|up to|over|above|more than|at least|<|>|->|→|"
+                    r"down to|cut (it )?to|narrow(s|ed)? (it )?to|trim(s|med)? to|filter(s|ed)? to|leav(es|ing)|"
+                    r"gets? (it )?(down )?to)\s*~?\s*$", re.I)
+_RANGE_END = re.compile(r"\s*(-|–|to)\s*\d", re.I)
 RATES = ("%", "ms")  # the figures besides counts: shares, and latencies (a budget the candidate loosens)
 FIGURE_OFF_BY = 1.5  # a restated count this many times off the fact's is corrected (a rounding is not)
 FIGURE_TOPIC_AT = 0.55  # ... when the words around it are this like the words around the fact's
@@ -643,9 +650,12 @@ def figures(text: str) -> list[tuple[float, str, str]]:
         for value, start, end in found:
             if _NOT_COUNTS.match(clause[end:].strip()[:12] or " ") or _NOT_COUNTS.search(clause[max(0, start - 2):start]):
                 continue
+            if _BOUND.search(clause[max(0, start - 14):start]) or _RANGE_END.match(clause[end:]):
+                continue  # "under 1 %", "10M -> ~10k", "5-10 thousand": a bound, a funnel step or a range
             period = "second" if _PER_SECOND.search(clause) else "day" if _PER_DAY.search(clause) else ""
             out.append((value, period, clause))
-        out += [(float(m.group(1)), "%", clause) for m in _PERCENT.finditer(clause)]
+        out += [(float(m.group(1)), "%", clause) for m in _PERCENT.finditer(clause)
+                if not _BOUND.search(clause[max(0, m.start() - 14):m.start()])]
         if _LATENCY_WORDS.search(clause):
             out += [(float(m.group(1)) * (1.0 if m.group(2).lower().startswith(("m", "毫")) else 1000.0), "ms", clause)
                     for m in _DURATION.finditer(clause)]
