@@ -476,3 +476,11 @@ def test_bounds_ranges_and_funnel_steps_are_not_figures_to_correct():
     assert figures("fraud rate around 0.1-0.3% by count") == []
     assert [f[0] for f in figures("Eligibility: 10M -> ~10k ads")] == [1e7]
     assert figures("peak of 5-10 thousand TPS") == []
+
+
+def test_a_restated_figure_is_checked_against_the_fact_of_its_own_period_and_never_a_bare_mismatch(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="ad-click-prediction")
+    iv.respond("What's the peak request rate, how many ads are active, and how many are eligible per request?")
+    said = iv._correction("- ~500M DAU, ~1M ad requests/sec peak, ~10M active ads.")
+    assert "150,000 per second" in said  # the request rate slipped; the ad count was right
+    assert "eligible" not in said  # a bare "500M DAU" is not a slip of "tens of thousands of new ads a day"

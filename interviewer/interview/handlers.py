@@ -36,7 +36,8 @@ PRESENTING_WORDS = 40  # once the plan is done, a content turn this long asking 
 NEARLY_SAID = 0.8  # ... but never a question whose points the candidate has (nearly) all said
 GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is driving: let them go on, once in a row
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
-BARE_FIGURE_WORDS = 3  # a figure with this few words around it restates a fact just told
+BARE_FIGURE_WORDS = 3  # a figure with this few words around it restates a fact just told ...
+BARE_SLIP = 20.0  # ... when it is off by no more than this ("10 million" for 100 million, not "500M DAU" for 30,000)
 JUST_SAID_TURNS = 3  # a deep dive the candidate said this recently is not asked; older credit only orders
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
 DROPPED_BELOW = 0.35  # "Let's leave that one open" only for an answer this far from the question (near: in doubt)
@@ -445,16 +446,19 @@ class TurnHandlers:
             return ""
         sims = embed([c for _, _, c in stated]) @ embed([fig[2] for fig, _ in known]).T
         last = next((t.text for t in reversed(self.turns) if t.role == "interviewer"), "")
-        for i, (_, _, clause) in enumerate(stated):  # "Okay, 10 million a day.": a bare figure restates what was
-            if len(content_words(clause)) <= BARE_FIGURE_WORDS:  # just said
-                for j, (_, source) in enumerate(known):
-                    if source.strip()[:60] in last:
+        for i, (value, period, clause) in enumerate(stated):  # "Okay, 10 million a day.": a bare figure restates
+            if len(content_words(clause)) <= BARE_FIGURE_WORDS:  # what was just said, if within a plausible slip
+                for j, (fig, source) in enumerate(known):
+                    if source.strip()[:60] in last and fig[1] == period and fig[0] and value and \
+                            max(value / fig[0], fig[0] / value) <= BARE_SLIP:
                         sims[i, j] = max(sims[i, j], FIGURE_TOPIC_AT)
         r = templates().replies
         fixes, again = [], []
         templates_used = (r.figure_correction, r.figure_correction_also, r.figure_correction_again)
         before = [fig[0] for t in self.turns[:-1] if t.role == "candidate" for fig in figures(t.text)]
         for i, fig in enumerate(stated):
+            if any(k[1] == fig[1] and abs(fig[0] - k[0]) <= 0.1 * k[0] for k, _ in known):
+                continue  # "~10M active ads": the figure of a fact told, restated right
             wrong = contradicted([fig], [k for k, _ in known], [sims[i].tolist()])
             if not wrong:
                 continue

@@ -608,7 +608,7 @@ _VAGUE = ((r"\b(low|a few|few|several|couple of|a couple of)\s+(thousands?|milli
           (r"\btens of\s+(thousands|millions|billions)\b", 30.0), (r"\bhundreds of\s+(thousands|millions|billions)\b", 300.0))
 _NUMBER = re.compile(r"(?<![\w.\-–])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
                      re.I)
-_PER_SECOND = re.compile(r"per second|a second|/s\b|\bqps\b|\brps\b|per sec\b", re.I)
+_PER_SECOND = re.compile(r"per second|a second|/s\b|/sec\b|\bqps\b|\brps\b|per sec\b", re.I)
 _PER_DAY = re.compile(r"per day|a day|/day|daily|every day|each day|\bdau\b", re.I)
 _NOT_COUNTS = re.compile(r"%|percent|\bms\b|millisecond|second(s)?\b(?! (average|peak))|minute|hour|week|month|year|"
                          r"\$|dollar|cent|gpu|core|\bx\b|times|top[- ]?\d|@", re.I)
