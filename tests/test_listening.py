@@ -484,3 +484,17 @@ def test_a_restated_figure_is_checked_against_the_fact_of_its_own_period_and_nev
     said = iv._correction("- ~500M DAU, ~1M ad requests/sec peak, ~10M active ads.")
     assert "150,000 per second" in said  # the request rate slipped; the ad count was right
     assert "eligible" not in said  # a bare "500M DAU" is not a slip of "tens of thousands of new ads a day"
+
+
+def test_the_time_left_overall_never_exceeds_what_the_plan_has_left_and_a_closing_turn_is_not_let_go_on(indexed_home):
+    from interviewer.interview.policy import closes
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots)):
+        if iv.current.stage.value == "serving":
+            break
+        iv.respond("skip")
+    minutes = iv.info.plan["minutes"]
+    out = iv.respond("How much time do we have left?")
+    total = int(out[-1].text.split("about ")[2].split(" minute")[0])
+    assert total <= minutes["serving"] + minutes["monitoring"]  # part 5 of 6: not "45 left overall"
+    assert closes("That's all I have, sorry for my English.") and not closes("We log every impression with its position.")

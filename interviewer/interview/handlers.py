@@ -23,9 +23,9 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer,
-                     asked_stage, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, contradicted,
-                     direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks, rephrase,
-                     signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
+                     asked_stage, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
+                     contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks,
+                     rephrase, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -502,7 +502,7 @@ class TurnHandlers:
         the interview is young, and the interviewer did not just let them go on."""
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
-        if last is None or word_count(last.text) < GO_ON_WORDS or "?" in last.text or \
+        if last is None or word_count(last.text) < GO_ON_WORDS or "?" in last.text or closes(last.text) or \
                 (in_other_language(last.text) and stage_header(last.text) is None):  # "Modelo: ..." leads, too
             return False
         leading = followed or stage_header(last.text) is not None or \
@@ -540,7 +540,7 @@ class TurnHandlers:
         last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
         before = next((t for t in reversed(self.turns) if t.role == "interviewer"), None)
         return last is not None and word_count(last.text) >= PRESENTING_WORDS and "?" not in last.text and \
-            not (before is not None and before.meta.get("go_on"))
+            not closes(last.text) and not (before is not None and before.meta.get("go_on"))
 
     def _wrapping_up(self) -> bool:
         """Whether the interviewer has asked its last open question (`wrap_up`)."""

@@ -508,6 +508,12 @@ def says_goodbye(text: str) -> bool:
         (bool(cues["closing"].search(last := " ".join(sentences[-3:]))) and asks_feedback(last))  # "That's it. Feedback?"
 
 
+def closes(text: str) -> bool:
+    """Whether a turn's last two sentences say the candidate is done ("That's all I have, sorry for my English."):
+    never a turn to let go on."""
+    return bool(dict(_move_cues())["closing"].search(" ".join(_sentences(text)[-2:])))
+
+
 def asks_feedback(text: str) -> bool:
     """Whether a turn asks for feedback or what to study ("Any feedback for me?", "What should I work on?")."""
     return bool(dict(_move_cues())["feedback"].search(text))

@@ -272,13 +272,15 @@ class ConversationalReplies:
             covered = [templates().stage_names[s] for i, s in enumerate(STAGES) if i != here and
                        (s.value in visited or (i < here and shares[s.value] >= 0.5))]
             minutes = self.info.plan.get("minutes", {})
-            total = max(1, round(sum(minutes.values()) - sum(self.state.seconds.values()) / 60))
             ahead = sum(m for s, m in minutes.items() if s in {st.value for st in STAGES[here + 1:]})  # still to come
+            left = self.time_left_s()
+            planned_left = ahead + (left / 60 if left is not None else 0.0)  # the plan from here: this part and the rest
+            total = max(1, round(min(sum(minutes.values()) - sum(self.state.seconds.values()) / 60,
+                                     max(planned_left, 1.0))))  # never more than the plan has left at this part
             values = {"stage_name": templates().stage_names[slot.stage], "stage_number": here + 1,
                       "covered": ", ".join(covered[:-1]) + f" and {covered[-1]}" if len(covered) > 1 else "".join(covered),
                       "total": f"{total} minute{'s' if total != 1 else ''}",
                       "pace": r.pace["on_time" if total >= ahead else "behind"]}
-            left = self.time_left_s()
             if short:
                 message = render(r.progress_short, **values)
             elif left and left >= 60:
