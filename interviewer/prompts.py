@@ -97,6 +97,7 @@ class Replies(_Spec):
     # A question inside an answer that asks the interviewer's view: a check-in on the answer (in the tone the
     # answer's grade allows; a trap is challenged instead), or the interviewer's opinion (handed back).
     check_in: dict[Literal["strong", "partial", "weak"], list[str]]
+    personal: list[str] = Field(min_length=1)  # a question about the interviewer or their team
     opinion: list[str] = Field(min_length=1)
     steer: str  # "Where should I go deeper?": the interviewer picks
     steer_open: str  # "Where should I start?" on its own: the candidate's call, with the question in play

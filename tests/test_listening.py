@@ -367,7 +367,8 @@ def test_a_request_to_hear_one_part_again_gets_that_part(indexed_home):
 
 
 def test_opinions_from_experience_and_a_wrap_up_that_asks_where_to_push_are_heard():
-    assert direct_question("What have you seen work in practice?") == "opinion"
+    assert direct_question("What have you seen work in practice?") == "personal"  # about the interviewer: later
+    assert direct_question("Which one is better here?") == "opinion"
     assert says_goodbye("Happy to wrap up there. To summarize: a funnel with a calibrated ranker. What would you have "
                         "pushed on more if we'd had another 20 minutes?")
 
@@ -498,3 +499,29 @@ def test_the_time_left_overall_never_exceeds_what_the_plan_has_left_and_a_closin
     total = int(out[-1].text.split("about ")[2].split(" minute")[0])
     assert total <= minutes["serving"] + minutes["monitoring"]  # part 5 of 6: not "45 left overall"
     assert closes("That's all I have, sorry for my English.") and not closes("We log every impression with its position.")
+
+
+def test_questions_about_the_interviewer_are_kept_for_the_end_and_proposals_are_left_to_the_candidate(indexed_home):
+    assert direct_question("What do you guys do here, if you can say?") == "personal"
+    assert direct_question("How does your team usually handle the marketing side?") == "personal"
+    assert direct_question("Could we shuffle results for a small percentage of traffic?") == "proposal"
+    assert direct_question("How do you compare two text answers automatically?") == "proposal"
+    assert direct_question("Could we get the click logs?") is None  # asks what exists: a fact
+    iv = _design(ScriptedGrader(), scenario="rag-assistant")
+    iv.respond("skip")
+    out = iv.respond("I'd build a golden set from resolved tickets with agent answers and score new answers against "
+                     "it. How do you compare two text answers automatically? Another LLM, I guess.")
+    assert not any(f.answer.strip()[:40] in out[-1].text for f in iv.scenario.facts)  # no unrelated fact
+    out = iv.respond("I'd tune the weights with A/B tests on long-term retention. What do you guys do here?")
+    assert any(line in out[-1].text for line in interviewer_templates().replies.personal)
+
+
+def test_asking_to_skip_a_part_inside_a_longer_turn_skips_it_and_how_am_i_doing_is_heard_in_russian(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    iv.respond("skip")
+    out = iv.respond("Can we skip the data pipeline part? It's standard: logs to the lake, Spark joins, daily training "
+                     "data. I'd rather spend the time on the ranking objective.")
+    assert out[0].kind == "skip"
+    out = iv.respond("Можно небольшую обратную связь? Как я справляюсь?")
+    assert out[0].kind == "progress-question"
+    assert not any(line in out[-1].text for line in _assume_lines())

@@ -46,8 +46,9 @@ from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import (LATE_STAGES, ack_tone, asked_stage, asked_term, charge, defined_term, fact_scores, gloss, move_cue,
-                     asks_feedback, pick_facts, says_goodbye, signs_off_at_end, thanks_in_tail, thanks_only, topic_words)
+from .policy import (LATE_STAGES, ack_tone, asked_stage, asked_term, asks_feedback, asks_how_doing, charge, defined_term,
+                     fact_scores, gloss, move_cue, pick_facts, says_goodbye, signs_off_at_end, thanks_in_tail, thanks_only,
+                     topic_words)
 from .state import replay
 
 
@@ -59,6 +60,7 @@ _DESIGN_DONE = re.compile(r"\W*(so,? |ok(ay)?,? |alright,? )?(that'?s|this is|th
                           r"\W*(so,? |ok(ay)?,? )?that'?s (it|all|everything)\b", re.I)
 SHORT_MOVE_WORDS = 25  # "May I ask a few questions first?", "Where should I start?" on their own
 CUE_TURN_WORDS = 60  # a longer turn with such words is an answer first (graded); the move is met beside it
+HOW_DOING_WORDS = 40  # a turn this short asking how the candidate is doing is that, in any language
 TERM_QUESTION_WORDS = 45  # a short turn asking what a glossary term means is that, whatever else the act model hears
 # ... also when it reads as a clarifying question ("Sorry, what's a chargeback exactly?"), unless it asks the value
 # ("What's the prevalence?")
@@ -201,6 +203,11 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in ("thinking-pause", "small-talk", "skip", "off-topic") and self.scenario is not None and \
                 word_count(text) <= 30 and asked_stage(text) not in (None, slot.stage.value):
             turn_kind = "skip"  # "I'd like to start with the model, if that's ok": the candidate picks the stage
+        if kind is None and self.scenario is not None and asks_how_doing(text) and word_count(text) < HOW_DOING_WORDS \
+                and turn_kind in ("clarifying-question", "answer", "other-language", "small-talk"):
+            turn_kind = "progress-question"  # "Можно небольшую обратную связь? Как я справляюсь?"
+        if kind is None and _SKIP_ASK.match(text) and turn_kind not in ("end", "skip"):
+            turn_kind = "skip"  # "Can we skip the data pipeline part? It's standard: ...": the candidate's call
         if turn_kind == "off-topic" and kind is None and self.scenario is not None and \
                 any(f is not None for f, _ in self._match_facts(asks_in_problem(text) or [text])):
             turn_kind = "clarifying-question"  # "Hola... ¿Está bien si mezclo? Preguntas: ¿cuántos correos por día?"
@@ -387,6 +394,10 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 meta["llm_fallback"] = _reason(error)  # the UI shows it beside the message (views.py)
         yield self._record(Turn(role="interviewer", stage=slot.stage.value, kind=kind, text=text, item_id=slot.id,
                                 meta=meta))
+
+
+_SKIP_ASK = re.compile(r"^\W*((ok(ay)?|so|hmm+|um+|honestly|actually)\W+)*(can|could|may|shall) we (please |maybe |just )?"
+                       r"(skip|move past|leave out|not go into)\b|^\W*let'?s (skip|leave out)\b", re.I)
 
 
 def statement_words(text: str) -> int:

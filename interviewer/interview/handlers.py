@@ -628,11 +628,13 @@ class TurnHandlers:
         asked = [direct_question(q) for q in questions]
         r = templates().replies
         said = self._said_text()
-        if "check-in" in asked and not g.fell_into_trap and any(asks_approval(q) for q in questions):
+        if "personal" in asked:  # "What do you guys do here?": a person's answer, for later
+            options = list(r.personal)
+        elif "check-in" in asked and not g.fell_into_trap and any(asks_approval(q) for q in questions):
             tone = "strong" if g.score >= 3 else "partial" if g.score >= 1.5 else "weak"
             options = list(r.check_in[tone])
-        elif asked and all(a == "check-in" for a in asked):  # only "I guess it's X?": no verdict on a statement
-            return ""
+        elif asked and all(a in ("check-in", "proposal") for a in asked):  # "I guess it's X?", "Could we shuffle a
+            return ""  # slice?": their own reasoning, no verdict and nothing handed back
         elif "opinion" in asked:
             options = list(r.opinion)
         elif any(_HAVE_Q.match(q) and direct_question(q) is None for q in questions):

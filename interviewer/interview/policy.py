@@ -378,7 +378,18 @@ def pick_facts(scores: Sequence[Sequence[float]], threshold: float) -> list[int 
     return picked
 
 
-DirectQuestion = Literal["check-in", "opinion"]
+DirectQuestion = Literal["check-in", "opinion", "personal", "proposal"]
+# A question about the interviewer, their team or their experience ("What do you guys do here?", "Have you seen that
+# work?"): answered as a person would in an interview, later
+_PERSONAL_Q = re.compile(r"\b(you guys|you folks|your (team|company|experience|view|take|opinion)|here at|at your|"
+                         r"have you (ever )?(seen|used|tried|built|worked)|do you (guys|folks|all) |how does your|"
+                         r"what do you (use|do) (here|there|for)|in your experience)\b", re.I)
+# The candidate proposing, as a question, and reasoning on ("Could we shuffle results for a small slice?", "What if we
+# cached it?"); and a method question ("How do you compare two answers automatically?"): theirs to work out, no fact
+_PROPOSAL_Q = re.compile(r"^\W*((and|so|but|or|hmm+|then|okay|ok)\W+)*((could|can|should|shall|would) (we|i)\b"
+                         r"(?! (get|have|access|see|know|assume|ask)\b)|what if\b|"
+                         r"how (do|would|should|can|could) (you|we|i|one)\b(?! (have|know|get|find out) (the|how many))|"
+                         r"why (would|is|does|do)\b)", re.I)
 _CHECK_IN_Q = re.compile(
     r"\b(make sense|sound (ok|okay|good|right|reasonable)|sounds? (ok|okay|good|right|reasonable)|right (direction|track)|"
     r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|(does|do) (that|this|it)( \w+)? (match|fit|align)|"
@@ -465,8 +476,12 @@ def direct_question(question: str) -> DirectQuestion | None:
         return None
     if _CHECK_IN_Q.search(q) or tentative(q) or _OWN_TAG.search(q):
         return "check-in"
+    if _PERSONAL_Q.search(q):
+        return "personal"
     if _OPINION_Q.search(q):
         return "opinion"
+    if _PROPOSAL_Q.match(q) and not _ASKS_FACT.search(q.replace("you", "").replace("your", "")):
+        return "proposal"
     return None
 
 
@@ -546,7 +561,8 @@ def move_cue(text: str) -> MoveCue | None:
 
 # "How am I doing?", "Am I on track?": a question about how it goes, not about the clock
 _HOW_AM_I = re.compile(r"\bhow am i doing\b|\bhow('?s| is) (it|this) going\b|\bam i (doing )?(ok|okay|alright|fine|on track)\b|"
-                       r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)",
+                       r"\bhow did i do\b|\bwie mache ich|\bc[oó]mo (lo )?(voy|estoy)|\bcomment je (m'en sors|me d[ée]brouille)|"
+                       r"как я справляюсь|как у меня (получается|дела)|обратн\w+ связь|我表现|表现得怎么样",
                        re.I)
 _CLOCK = re.compile(r"\b(time|minutes?|clock|tiempo|temps|zeit|tempo)\b|时间|時間", re.I)
 

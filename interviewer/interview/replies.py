@@ -20,8 +20,8 @@ from ..prompts import render
 from .acts import asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
-from .policy import (MOVE_NOT_FACT, asked_term, asks_how_doing, asks_to_steer, defined_term, defined_terms, language_move,
-                     move_cue, own_checks, rephrase, small_talk_kind)
+from .policy import (MOVE_NOT_FACT, asked_term, asks_how_doing, asks_to_steer, defined_term, defined_terms, direct_question,
+                     language_move, move_cue, own_checks, rephrase, small_talk_kind)
 
 # "I'll mix in some Spanish", "Hinglish mein bolunga, theek hai?": the candidate asks to use another language.
 _ASKS_TO_MIX = re.compile(r"\b(mix|hinglish|spanglish|in (spanish|hindi|german|french|portuguese)|en español|puedo|"
@@ -76,7 +76,8 @@ class ConversationalReplies:
             return t.clarification_no_facts
         checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
         parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
-                 and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)]  # "May I speak Spanish?"
+                 and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)  # "May I speak Spanish?"
+                 and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")]  # "your team?", "could we?"
         parts = [p for p in parts if p.strip(" ?.")]
         if not parts:
             return None
