@@ -525,3 +525,15 @@ def test_asking_to_skip_a_part_inside_a_longer_turn_skips_it_and_how_am_i_doing_
     out = iv.respond("Можно небольшую обратную связь? Как я справляюсь?")
     assert out[0].kind == "progress-question"
     assert not any(line in out[-1].text for line in _assume_lines())
+
+
+def test_a_deep_dive_whose_heaviest_point_was_just_said_in_other_words_is_not_asked(indexed_home):
+    from interviewer.interview.handlers import ANSWERED_AT
+    from interviewer.interview.policy import classic_mistake
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    iv.respond("skip")
+    iv.respond("I'd design the campaign as an experiment from day one: randomly hold out, say, 20 percent of the "
+               "high-risk group with no offer, and measure the real effect of the offer against them.")
+    saving = next(j for j, slot in enumerate(iv.slots) if slot.id == "probe:is-it-saving")
+    assert iv._just_said().get(saving, 0.0) >= ANSWERED_AT
+    assert classic_mistake("And the business metric is not the accuracy of the churn model.", ["churn-rate"]) is None

@@ -569,7 +569,7 @@ class TurnHandlers:
         shares = self._shares()
         answered = self._answered(None, said) if said else {}  # every stage's deep dives, the credit read once
         just = self._just_said()  # only what the last answer said is never asked; older credit only orders
-        answered = {j: (share if share >= ANSWERED_AT and just.get(j, 0.0) >= ANSWERED_AT else min(share, ANSWERED_AT - 0.01))
+        answered = {j: (max(share, just.get(j, 0.0)) if just.get(j, 0.0) >= ANSWERED_AT else min(share, ANSWERED_AT - 0.01))
                     for j, share in answered.items()}
         found = next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
                           self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
@@ -591,14 +591,31 @@ class TurnHandlers:
 
     def _just_said(self) -> dict[int, float]:
         """Per deep-dive question, the largest share of its points one of the candidate's last `JUST_SAID_TURNS`
-        content turns said (asking it now would ask for what was just told)."""
+        content turns said, by the grader or by a sentence near enough to a point (asking it now would ask for what
+        was just told)."""
         recent = [t for t in reversed(self.turns) if t.role == "candidate" and t.meta.get("probes")][:JUST_SAID_TURNS]
         said: dict[int, float] = {}
+        credit: dict[int, dict[str, float]] = {}
         for turn in recent:
             for j, points in turn.meta.get("probes").items():
                 key_points = self.target(self.slots[int(j)]).key_points
                 share = sum(kp.weight * points.get(kp.id, 0.0) for kp in key_points) / sum(kp.weight for kp in key_points)
                 said[int(j)] = max(said.get(int(j), 0.0), share)
+                got = credit.setdefault(int(j), {})
+                for k, c in points.items():
+                    got[k] = max(got.get(k, 0.0), c)
+        sentences = [x for t in recent for x in split_sentences(t.text) if len(x.split()) >= 4]
+        vectors = embed(sentences) if sentences and said else None
+        for j in list(said):  # the grader is strict: a sentence near enough to a point says it too ("a random holdout
+            key_points = self.target(self.slots[j]).key_points  # that never gets offers", then "did it save anyone?")
+            near = (vectors @ embed([kp.text for kp in key_points]).T).max(axis=0) if vectors is not None else \
+                np.zeros(len(key_points))
+            share = sum(kp.weight for kp, sim in zip(key_points, near, strict=True) if sim >= SAID_AT) / \
+                sum(kp.weight for kp in key_points)
+            core = max(range(len(key_points)), key=lambda k: key_points[k].weight)
+            if near[core] >= SAID_AT or credit.get(j, {}).get(key_points[core].id, 0.0) >= 1.0:
+                share = max(share, ANSWERED_AT)  # the question's heaviest point just said: asking it is asking again
+            said[j] = max(said[j], share)
         return said
 
     def _time_used(self) -> float:
