@@ -537,3 +537,14 @@ def test_a_deep_dive_whose_heaviest_point_was_just_said_in_other_words_is_not_as
     saving = next(j for j, slot in enumerate(iv.slots) if slot.id == "probe:is-it-saving")
     assert iv._just_said().get(saving, 0.0) >= ANSWERED_AT
     assert classic_mistake("And the business metric is not the accuracy of the churn model.", ["churn-rate"]) is None
+
+
+def test_content_in_another_language_with_no_question_is_an_answer_and_a_fact_said_beside_is_not_corrected(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="image-moderation")
+    out = iv.respond("Human reviewについても一つ。レビュアーはとてもつらい画像を見ることになるので、wellbeingへの配慮が必要です。"
+                     "画像をデフォルトでぼかす、1日に見る件数の上限を設ける、などです。")
+    assert out[0].kind in ("answer", "other-language") and out[0].kind != "clarifying-question"
+    iv = _design(ScriptedGrader(), scenario="event-recommendation")
+    iv.respond("How many events are listed at any time?")
+    out = iv.respond("Got it: a few thousand events per big city at any time. How many events are listed, again?")
+    assert out[-1].text.count("Around a million upcoming events") <= 1

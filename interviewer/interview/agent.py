@@ -38,7 +38,7 @@ from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
 from ..text import normalised, split_sentences, word_count
-from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, kind_for
+from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, in_other_language, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
 from .phrasing import Phraser, phraser_for
@@ -206,6 +206,9 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if kind is None and self.scenario is not None and asks_how_doing(text) and word_count(text) < HOW_DOING_WORDS \
                 and turn_kind in ("clarifying-question", "answer", "other-language", "small-talk"):
             turn_kind = "progress-question"  # "Можно небольшую обратную связь? Как я справляюсь?"
+        if turn_kind == "clarifying-question" and kind is None and not re.search(r"[?？]", text) and \
+                in_other_language(text) and not asks_in_problem(text):
+            turn_kind = "answer"  # "Human reviewについても一つ。…必要です。": content, no question in it
         if kind is None and _SKIP_ASK.match(text) and turn_kind not in ("end", "skip"):
             turn_kind = "skip"  # "Can we skip the data pipeline part? It's standard: ...": the candidate's call
         if turn_kind == "off-topic" and kind is None and self.scenario is not None and \

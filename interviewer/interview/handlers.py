@@ -186,7 +186,7 @@ class TurnHandlers:
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
         lead = "" if clarification is not None else self._direct_reply(text, g)
-        correction = self._correction(text) if self.scenario is not None else ""  # "a corpus in the low billions"
+        correction = self._correction(text, beside=clarification or "") if self.scenario is not None else ""
         if clarification is None:
             lead = f"{correction} {lead}".strip()
         elif correction:  # "Okay, 10 million a day. And how many are fraud?": the fact asked, then the correction
@@ -422,11 +422,11 @@ class TurnHandlers:
         yield from self._say(kind, f"{ack} {body}".strip(), slot_index=nxt, allowed=[question],
                              extra={"question": question})
 
-    def _correction(self, text: str) -> str:
+    def _correction(self, text: str, beside: str = "") -> str:
         """A correction of the figures a candidate restates wrongly (`policy.contradicted`), from the facts already
         told and the figures the interviewer's own questions gave ("2,000 eligible posts and 250 ms"): the sentence
         that states the figure; a figure kept wrong after its correction is corrected once more, never a third
-        time."""
+        time; never a sentence the message `beside` it says already."""
         said = self._said_text()
         told = [f for f in self.scenario.facts if f.answer.strip() in said or f.answer.strip()[:60] in said]
         restating = self.slots[self.state.slot].stage == Stage.clarify or bool(_RESTATING.search(text))
@@ -468,6 +468,8 @@ class TurnHandlers:
             if not any(sentence in f.answer for f in told):  # from a question: "On framing the ML problem, then:
                 sentence = _LEAD.sub("", sentence)            # Each request has ..." → the figure's own words
             times = sum(said.count(render(tpl, fact=sentence)) for tpl in templates_used)
+            if sentence in beside:  # the answer to their question says it already ("As I mentioned, ...")
+                continue
             if times == 0 and sentence not in fixes:
                 fixes.append(sentence)
             elif times == 1 and sentence not in again and \

@@ -323,7 +323,7 @@ _SYNONYMS = {"usuari": "users", "latenc": "latency", "ciudad": "cities", "evento
              "cuánto": "number of", "cuánta": "number of", "cuanto": "number of", "cuanta": "number of",
              "quanto": "number of", "quanti": "number of", "quanta": "number of", "combie": "number of",
              "wievie": "number of", "día": "per day", "dia": "per day", "jour": "per day",
-             "giorno": "per day"}
+             "giorno": "per day", "emails": "message", "email": "message"}
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Scripts written without spaces (and Russian stems), found as parts of the text: "大概有多少商品？" → products
 _IN_TEXT = {"多少": "number of", "几个": "number of", "どのくらい": "number of", "何件": "number of",
