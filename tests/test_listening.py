@@ -548,3 +548,16 @@ def test_content_in_another_language_with_no_question_is_an_answer_and_a_fact_sa
     iv.respond("How many events are listed at any time?")
     out = iv.respond("Got it: a few thousand events per big city at any time. How many events are listed, again?")
     assert out[-1].text.count("Around a million upcoming events") <= 1
+
+
+def test_a_term_asked_inside_a_longer_answer_is_defined_and_a_late_goodbye_with_a_tail_still_ends(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    iv.respond("How many transactions do we process?")
+    out = iv.respond("Okay, 100 million transactions a day and the fraud rate is around 0.1%. And the labels come "
+                     "from chargebacks. Sorry, what's a chargeback exactly? I've heard the word but I'm not sure.")
+    assert "disputing a payment" in out[-1].text
+    assert says_goodbye("Je crois que c'est tout, I think that's all I have. Thank you, merci beaucoup. The uplift "
+                        "part, I will read about it tonight.")
+    assert says_goodbye("Maybe retrain every month. Thank you for being patient with me. This was hard, but I "
+                        "learned a lot.")
+    assert not says_goodbye("That is all for data. Thanks. Now serving: we precompute the candidates.")

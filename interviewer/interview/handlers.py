@@ -185,7 +185,11 @@ class TurnHandlers:
         clarification = self._clarification(text, meta, marked=not asks) if clarify else None
         if clarification is not None and not meta.get("fact") and not asks:
             clarification = None  # a question inside an answer with no fact behind it is rhetorical: carry on
+        terms = self._terms_asked(text) if self.scenario is not None else ""  # "... what's a chargeback exactly?"
+        if terms and clarification is not None:
+            clarification = f"{terms} {clarification}"
         lead = "" if clarification is not None else self._direct_reply(text, g)
+        lead = f"{terms} {lead}".strip() if terms and clarification is None else lead
         correction = self._correction(text, beside=clarification or "") if self.scenario is not None else ""
         if clarification is None:
             lead = f"{correction} {lead}".strip()

@@ -519,7 +519,10 @@ def says_goodbye(text: str) -> bool:
     sentences = _sentences(text)
     tail = " ".join(sentences[-3:] if sentences and sentences[-1].rstrip().endswith(("?", "？")) else sentences[-2:])
     closes = bool(cues["closing"].search(tail))
+    last3 = " ".join(sentences[-3:])  # "That's all I have. Thank you, merci. I'll read about uplift tonight."
     return bool(cues["goodbye"].search(tail)) or (closes and bool(cues["thanks"].search(tail))) or \
+        (bool(cues["closing"].search(last3)) and bool(cues["thanks"].search(last3)) and
+         stage_header(sentences[-1]) is None and not re.match(r"\W*(now|next|then|moving on)\b", sentences[-1], re.I)) or \
         (bool(cues["closing"].search(last := " ".join(sentences[-3:]))) and asks_feedback(last))  # "That's it. Feedback?"
 
 
@@ -578,7 +581,8 @@ def asks_to_steer(text: str) -> bool:
     return any(cue == "steer" and pattern.search(text) for cue, pattern in _move_cues())
 
 
-_TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|what(?:'s| is| are| does)|define|是指|指的是|qu'est-ce que|что такое|"
+_TERM_ASKED = re.compile(r"(?:mean(?:t)? by|meaning of|(?:understand|know) the (?:word|term)(?:\.{2,3}|…)?|"
+                         r"what(?:'s| is| are| does)|define|是指|指的是|qu'est-ce que|что такое|"
                          r"qué es|was ist|o que é|cosa (?:si intende per|è))\s+(?:the |a |an |this |that |)?"
                          r"['\"‘’“”«]?([\w@\- ]{2,40}?)['\"‘’“”»]?"
                          r"(?=\s+(?:mean|means|here|exactly|in this|again|stand|refer)\b|\s*[?？.,!])", re.I)

@@ -60,6 +60,15 @@ def _about_language(part: str) -> bool:
     return bool(_ASKS_TO_MIX.search(part)) and bool(_LANGUAGE.search(part) or in_other_language(part))
 
 
+def _asks_meaning(question: str) -> bool:
+    """Whether a question asks what a glossary term means ("what's a chargeback exactly?"), not its value ("what's
+    the peak QPS?"): the term asked is a glossary form, with no "the" before it."""
+    term = asked_term(question)
+    entry = defined_term(term) if term else None
+    return entry is not None and entry[0] == term and \
+        re.search(rf"\bthe\s+{re.escape(term)}", question, re.I) is None
+
+
 def _lower_first(text: str) -> str:
     """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
@@ -77,7 +86,8 @@ class ConversationalReplies:
         checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
         parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
                  and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)  # "May I speak Spanish?"
-                 and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")]  # "your team?", "could we?"
+                 and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")  # "your team?", "could we?"
+                 and not _asks_meaning(p)]  # "what's a chargeback?": its meaning, not a fact
         parts = [p for p in parts if p.strip(" ?.")]
         if not parts:
             return None
@@ -107,6 +117,18 @@ class ConversationalReplies:
         facts = self.scenario.facts
         sims = embed(parts) @ embed([f"{f.topic}. {f.answer}" for f in facts]).T
         return [facts[int(np.argmax(row))].id for row in sims]
+
+    def _terms_asked(self, text: str) -> str:
+        """The meaning of each glossary term a question inside a longer turn asks about ("... Sorry, what's a
+        chargeback exactly?", "I didn't understand the word 'adversarial'"), as the glossary says it; empty if none."""
+        said = []
+        for q in split_sentences(text):
+            term = asked_term(q)
+            entry = defined_term(term) if term else None
+            if entry is not None and _asks_meaning(q):
+                said.append(render(templates().replies.meaning_term_each, term=term[:1].upper() + term[1:],
+                                   means=entry[1].means))
+        return " ".join(dict.fromkeys(said))
 
     def _mixing_word(self, text: str) -> str:
         """The word accepting another language, for a turn that asks to mix one in beside its questions ("¿Está bien
