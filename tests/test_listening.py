@@ -561,3 +561,11 @@ def test_a_term_asked_inside_a_longer_answer_is_defined_and_a_late_goodbye_with_
     assert says_goodbye("Maybe retrain every month. Thank you for being patient with me. This was hard, but I "
                         "learned a lot.")
     assert not says_goodbye("That is all for data. Thanks. Now serving: we precompute the candidates.")
+
+
+def test_a_restated_latency_budget_loosened_is_corrected_and_does_that_order_work_is_a_check_in(indexed_home):
+    iv = _design(ScriptedGrader())
+    iv.respond("What's the latency budget for the home page?")
+    out = iv.respond("Okay, so roughly 200M DAU and 300 ms p99 for the home feed. Does that order work for you?")
+    assert "One correction" in out[-1].text and "200 ms" in out[-1].text
+    assert not any(line in out[-1].text for line in _assume_lines())

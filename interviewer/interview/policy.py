@@ -392,7 +392,8 @@ _PROPOSAL_Q = re.compile(r"^\W*((and|so|but|or|hmm+|then|okay|ok)\W+)*((could|ca
                          r"why (would|is|does|do)\b)", re.I)
 _CHECK_IN_Q = re.compile(
     r"\b(make sense|sound (ok|okay|good|right|reasonable)|sounds? (ok|okay|good|right|reasonable)|right (direction|track)|"
-    r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|(does|do) (that|this|it)( \w+)? (match|fit|align)|"
+    r"on track|sounds? like (a |the )?(reasonable|good|sensible|right|solid)|"
+    r"(does|do) (that|this|it)( \w+)? (match|fit|align|work|sound)|"
     r"is (that|this) (about |roughly )?(right|accurate)|"
     r"is (that|this) (ok|okay|fine|right|enough|reasonable|a reasonable|correct|good|sensible|acceptable|"
     r"how|what you|the kind|the right)|am i (on|going|missing|right)|enough\??$|(ok|okay|correct)\s*\?$|"
@@ -653,6 +654,7 @@ _RANGE_END = re.compile(r"\s*(-|–|to)\s*\d", re.I)
 RATES = ("%", "ms")  # the figures besides counts: shares, and latencies (a budget the candidate loosens)
 FIGURE_OFF_BY = 1.5  # a restated count this many times off the fact's is corrected (a rounding is not)
 FIGURE_TOPIC_AT = 0.55  # ... when the words around it are this like the words around the fact's
+LATENCY_TOPIC_AT = 0.35  # ... a latency, looser: a scenario states one budget or two, and only a loosened one counts
 
 
 def figures(text: str) -> list[tuple[float, str, str]]:
@@ -706,7 +708,8 @@ def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, st
         if not row:
             continue
         j = max(range(len(row)), key=lambda k: row[k])
-        if row[j] < FIGURE_TOPIC_AT or j in wrong or not value or not facts[j][0]:
+        if row[j] < (LATENCY_TOPIC_AT if period == "ms" else FIGURE_TOPIC_AT) or j in wrong or not value or \
+                not facts[j][0]:
             continue
         ratio = value / facts[j][0] if period == "ms" else max(value / facts[j][0], facts[j][0] / value)
         if ratio >= FIGURE_OFF_BY:  # a latency only when looser than the budget: a part of it is smaller by right
