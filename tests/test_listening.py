@@ -569,3 +569,14 @@ def test_a_restated_latency_budget_loosened_is_corrected_and_does_that_order_wor
     out = iv.respond("Okay, so roughly 200M DAU and 300 ms p99 for the home feed. Does that order work for you?")
     assert "One correction" in out[-1].text and "200 ms" in out[-1].text
     assert not any(line in out[-1].text for line in _assume_lines())
+
+
+def test_a_question_handed_back_is_left_with_the_candidate_not_followed_by_a_new_one(indexed_home):
+    iv = _design(ScriptedGrader())
+    iv.respond("skip")
+    before = iv.current.id
+    out = iv.respond("I'd downsample the negatives to one in ten and train a ranker on the rest. Does the "
+                     "downsampling break the probabilities?")
+    hand_back = interviewer_templates().replies.hand_back
+    assert any(line in out[-1].text for line in hand_back)
+    assert out[-1].kind == "reply" and iv.current.id == before

@@ -235,6 +235,9 @@ class TurnHandlers:
         if hinted and clarification is None:  # "... I'm not sure how to fix it. A hint?": the nudge, then their go
             yield from self._say("hint", lead, extra={"hint": ss.hints})
             return
+        if clarification is None and any(line in lead for line in templates().replies.hand_back):
+            yield from self._say("reply", lead)  # "Does downsampling break the probabilities?" handed back: their go,
+            return                               # never followed by a new question in the same breath
         if clarification is not None:
             mistake = None
         if mistake is not None:  # "I'd use accuracy", "a random 80/20 split": challenged where it comes, once
