@@ -580,3 +580,13 @@ def test_a_question_handed_back_is_left_with_the_candidate_not_followed_by_a_new
     hand_back = interviewer_templates().replies.hand_back
     assert any(line in out[-1].text for line in hand_back)
     assert out[-1].kind == "reply" and iv.current.id == before
+
+
+def test_skipping_the_part_in_play_leaves_that_part(indexed_home):
+    iv = _design(ScriptedGrader())
+    for _ in range(len(iv.slots)):
+        if iv.current.stage.value == "serving":
+            break
+        iv.respond("skip")
+    out = iv.respond("Would you mind if I skip the serving part? It's pretty standard here.")
+    assert out[0].kind == "skip" and iv.current.stage.value != "serving"

@@ -113,7 +113,10 @@ class TurnHandlers:
             entry = entry_slot(wanted, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
                                self._closed() | {self.state.slot}, self._shares().get(wanted, 0.0))
         prefix = templates().replies.go_to if entry is not None else templates().skip if not ss.answers else ""
-        yield from self._close_and_advance(skipped=not ss.answers, prefix=prefix, to=entry, followed=entry is not None)
+        named = stage_named(text)  # "Would you mind if I skip the serving part?": the part is left, not only the question
+        leave = self.scenario is not None and named is not None and named == slot.stage
+        yield from self._close_and_advance(skipped=not ss.answers, prefix=prefix, to=entry, followed=entry is not None,
+                                           leave=leave)
 
     def _on_hint(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="hint-request", text=text,
