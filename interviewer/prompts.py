@@ -160,8 +160,8 @@ class MoveCues(_Spec):
     """`prompts/cues.yaml`: the words that give a conversational move away, in the languages candidates use (regular
     expressions, one list of alternatives per move, in the order they are tried)."""
 
-    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "thanks", "goodbye", "closing", "feedback", "permission",
-                        "steer"],
+    moves: dict[Literal["time", "repeat", "hint", "wrap_up", "done", "thanks", "goodbye", "closing", "feedback",
+                        "permission", "steer"],
                  list[str]]
 
 

@@ -590,3 +590,20 @@ def test_skipping_the_part_in_play_leaves_that_part(indexed_home):
         iv.respond("skip")
     out = iv.respond("Would you mind if I skip the serving part? It's pretty standard here.")
     assert out[0].kind == "skip" and iv.current.stage.value != "serving"
+
+
+def test_thanks_for_one_thing_is_not_a_goodbye_and_a_recap_with_thanks_is(indexed_home):
+    from interviewer.interview.policy import signs_off_at_end, wraps_up_with_thanks
+    assert not signs_off_at_end("So retrieval is better for the facts, and fine-tuning could help the style later, "
+                                "once we have good transcripts. Thank you for correcting me.")
+    long_answer = ("With snapshots, a random split would put the same user from next week in training and this week "
+                   "in test, and the model would see future patterns. So I'd train on snapshots from January to "
+                   "September and test on October and November, as it would work in real life. Thanks.")
+    assert not signs_off_at_end(long_answer)  # a bare "Thanks." after a long answer thanks; it does not close
+    assert signs_off_at_end("That's my design. Thanks.")
+    assert wraps_up_with_thanks("How am I doing on time? Five minutes, okay. So, to recap: keyword and dense "
+                                "retrieval, a LambdaMART ranker, and an A/B test. Thank you for the hints, honestly.")
+    assert wraps_up_with_thanks("I think that covers it, and we're about at time. Thanks — I know I pushed back a lot. "
+                                "Curious: on your team, who owns the user-experience term?")
+    assert not wraps_up_with_thanks("To summarize the requirements: 100M users, 200 ms. Thanks for the numbers. Now "
+                                    "the framing: I'd predict watch time. Then rank.")

@@ -25,7 +25,7 @@ from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer,
                      asked_stage, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
                      contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks,
-                     rephrase, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
+                     rephrase, says_goodbye, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
@@ -230,7 +230,10 @@ class TurnHandlers:
                                                                                      "fact": meta.get("fact")})
             return
         goodbye = "sign-off" in acts or wraps_up_with_thanks(text)  # "Okay, I'll wrap up. So: ... Thanks!"
-        if clarification is None and ends_with_answer(signs_off_at_end(text), goodbye, len(self._visited()),
+        before = next((t for t in reversed(self.turns[:-1]) if t.role == "interviewer"), None)
+        helped = before is not None and (before.kind in ("challenge", "hint") or "correction" in before.text)
+        wraps = signs_off_at_end(text) and not (helped and not says_goodbye(text) and not goodbye)  # "... Thanks." for
+        if clarification is None and ends_with_answer(wraps, goodbye, len(self._visited()),        # the challenge
                                                       short=word_count(text) < CONTENT_WORDS):  # "..., thanks."
             yield self._close_slot(index, skipped=False)
             yield from self._finish(early=self._next_slot(index)[0] is not None, prefix=self._ack(g))

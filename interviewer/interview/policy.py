@@ -165,6 +165,12 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
 
 
+BARE_THANKS_WORDS = 40  # an answer longer than this ending in a bare "Thanks." thanks; it does not close
+# "Thank you for correcting me.", "Thanks for the hint.": thanks for one thing, not a goodbye
+_THANKS_FOR_HELP = re.compile(r"\bthank(s| you)( so much| a lot)? for (the |your |that )?(hint|correct|challeng|pointer|clarif|"
+                              r"explain|question|tip|nudge|help|push|catch|reminder)", re.I)
+
+
 def signs_off_at_end(text: str) -> bool:
     """Whether a turn ends by wrapping up ("... That's the design, thanks.", "Eso es todo, ¡muchas gracias!"):
     its last sentence closes, or is a short thanks."""
@@ -176,9 +182,14 @@ def signs_off_at_end(text: str) -> bool:
         before = sentences[-2] if len(sentences) > 1 else ""
         return len(text.split()) <= 60 and bool(_CLOSING.search(before) or (len(before.split()) <= 8 and
                                                                               _CLOSING_SHORT.search(before)))
+    if _THANKS_FOR_HELP.search(tail):  # "... Thank you for correcting me.": thanks for one thing, not the end
+        return False
+    before = sentences[-2] if len(sentences) > 1 else ""
+    if len(tail.split()) <= 3 and _CLOSING_SHORT.search(tail) and not _CLOSING.search(before) and \
+            len(text.split()) > BARE_THANKS_WORDS:  # a long answer with a bare "Thanks." after it: thanks, not the end
+        return False
     if _CLOSING.search(tail) or (len(tail.split()) <= 8 and _CLOSING_SHORT.search(tail)):
-        return True
-    before = sentences[-2] if len(sentences) > 1 else ""  # "本日はありがとうございました。とても楽しかったです。"
+        return True  # "本日はありがとうございました。とても楽しかったです。" below
     return not re.search(r"[A-Za-z]", tail) and len(text.split()) <= 30 and bool(_CLOSING_SHORT.search(before))
 
 
@@ -498,12 +509,13 @@ def _move_cues() -> tuple[tuple[str, re.Pattern], ...]:
 
 def wraps_up_with_thanks(text: str) -> bool:
     """Whether a turn announces its own end and thanks ("Okay, I'll wrap up then. So: ... Thanks so much!", "Prima, ik
-    rond af. Samengevat: ... Bedankt!"): a goodbye however long its summary (the announcement within its first two
-    sentences, the thanks within its last two)."""
+    rond af. Samengevat: ... Bedankt!"): a goodbye however long its summary (the announcement within its first three
+    sentences, the thanks there or within its last two)."""
     cues = dict(_move_cues())
     sentences = _sentences(text)
-    head, tail = " ".join(sentences[:2]), " ".join(sentences[-2:])
-    return bool(cues["wrap_up"].search(head)) and bool(cues["thanks"].search(tail))
+    head, tail = " ".join(sentences[:3]), " ".join(sentences[-2:])  # "How am I on time? OK. So, to recap: ..."
+    return (bool(cues["wrap_up"].search(head)) and bool(cues["thanks"].search(tail))) or \
+        (bool(cues["done"].search(head)) and bool(cues["thanks"].search(head)))  # "That covers it... Thanks — ..."
 
 
 GOODBYE_WORDS = 80  # a turn this long or longer is a design that mentions thanks, not a goodbye
@@ -558,7 +570,7 @@ def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
     for cue, pattern in _move_cues():
-        if cue not in ("wrap_up", "thanks", "goodbye", "closing", "feedback") and pattern.search(text):
+        if cue not in ("wrap_up", "done", "thanks", "goodbye", "closing", "feedback") and pattern.search(text):
             return cue
     return None
 
