@@ -49,3 +49,9 @@ def word_count(text: str) -> int:
     "好，大概一亿个商品" is four words, not one."""
     cjk = len(_CJK_CHAR.findall(text))
     return len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def lower_first(text: str) -> str:
+    """`text` to follow a lead-in ("As I mentioned, about 100 million ...", "a strong answer uses ..."), an acronym
+    or a capitalised word kept ("QPS", "A/B tests")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text

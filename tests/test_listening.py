@@ -28,6 +28,28 @@ def _design(grader: ScriptedGrader, scenario: str = "video-recommendation") -> I
     return Interview.start(mode="design", scenario=scenario, seed=3, grader=grader)
 
 
+def _skip_until(iv: Interview, reached, extra: int = 0) -> None:
+    """Skip questions until `reached(iv)` holds (at most the plan's length plus `extra` skips)."""
+    for _ in range(len(iv.slots) + extra):
+        if reached(iv):
+            return
+        iv.respond("skip")
+    raise AssertionError("the interview never got there by skipping")
+
+
+def _skip_to_meta(iv: Interview, key: str, extra: int = 6) -> list:
+    """Skip until a reply carries `key` in its meta ("open", "wrap_up"); the turns of that reply."""
+    for _ in range(len(iv.slots) + extra):
+        out = iv.respond("skip")
+        if any(t.meta.get(key) for t in out):
+            return out
+    raise AssertionError(f"no reply with {key!r} by skipping")
+
+
+def _last_interviewer(iv: Interview):
+    return [t for t in iv.turns if t.role == "interviewer"][-1]
+
+
 def _assume_lines() -> list[str]:
     return [line for line in interviewer_templates().clarification_assume]
 
@@ -157,10 +179,7 @@ def test_a_reask_says_the_question_another_way():
 
 def test_once_the_plan_is_done_a_candidate_still_presenting_is_let_go_on(indexed_home):
     iv = _design(ScriptedGrader(score=3.5))
-    for _ in range(len(iv.slots) + 3):
-        out = iv.respond("skip")
-        if any(t.meta.get("open") for t in out):
-            break
+    out = _skip_to_meta(iv, "open", extra=3)
     assert out[-1].meta.get("open")
     presenting = ("Then for iteration I'd add exploration traffic to fight the feedback loop, a small randomised slice to "
                   "debias training, surveys as an extra label, a head that predicts next-day return, per-creator "
@@ -216,10 +235,7 @@ def test_a_request_for_direction_is_a_hint_request_and_the_time_is_heard_in_more
 
 def test_a_time_question_in_the_answer_that_ends_the_interview_is_met(indexed_home):
     iv = _design(ScriptedGrader(score=3.5))
-    for _ in range(len(iv.slots) + 6):
-        out = iv.respond("skip")
-        if any(t.meta.get("wrap_up") for t in out):
-            break
+    out = _skip_to_meta(iv, "wrap_up")
     out = iv.respond("How am I doing on time? Let me do monitoring quickly: watch time per user, dismiss rate, "
                      "feature freshness and calibration drift per head, with alerts on each.")
     assert iv.finished and out[-1].text.startswith(interviewer_templates().replies.at_time)
@@ -259,10 +275,7 @@ def test_a_deep_dive_said_in_one_of_the_last_turns_is_not_asked():
 
 def test_a_deep_dives_own_hints_are_its_follow_ups_then_its_stages(indexed_home):
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots)):
-        if not iv.current.is_stage and iv.target(iv.current).follow_ups:
-            break
-        iv.respond("skip")
+    _skip_until(iv, lambda iv: not iv.current.is_stage and bool(iv.target(iv.current).follow_ups))
     hints = iv._hints(iv.current)
     assert hints[0] == iv.target(iv.current).follow_ups[0]
     assert hints[-1] in interviewer_templates().hint_generic[iv.current.stage]
@@ -305,10 +318,7 @@ def test_a_follow_up_is_not_pressed_again_and_a_billion_is_a_figure(indexed_home
     from interviewer.interview.policy import figures
     assert figures("Fine. A billion messages a day, global, folder routing.")[0][:2] == (1e9, "day")
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots)):
-        if not iv.current.is_stage and iv.target(iv.current).follow_ups:
-            break
-        iv.respond("skip")
+    _skip_until(iv, lambda iv: not iv.current.is_stage and bool(iv.target(iv.current).follow_ups))
     points = iv.target(iv.current).key_points
     iv.grader = ScriptedGrader(covers={points[0].id})
     out = iv.respond("Here is how I would handle it, with the first thing that matters most.")
@@ -406,10 +416,7 @@ def test_a_leaky_feature_is_named_in_its_challenge_and_asking_what_a_word_is_is_
 
 def test_the_last_question_claims_neither_the_clock_nor_the_coverage_while_time_is_left(indexed_home):
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots) + 6):
-        out = iv.respond("skip")
-        if any(t.meta.get("wrap_up") for t in out):
-            break
+    out = _skip_to_meta(iv, "wrap_up")
     assert iv._time_used() < 0.6 and out[-1].meta.get("wrap_up")
     assert any(q in out[-1].text for q in interviewer_templates().wrap_up_early)
 
@@ -426,23 +433,15 @@ def test_nerves_or_a_greeting_beside_a_question_are_met_before_the_answer(indexe
 
 def test_a_budget_the_interviewers_own_question_gave_is_corrected_when_loosened(indexed_home):
     iv = _design(ScriptedGrader(), scenario="news-feed")
-    for _ in range(len(iv.slots)):
-        said = [t for t in iv.turns if t.role == "interviewer"][-1]
-        if "250 ms" in said.text and not (said.item_id or "").startswith("change:"):
-            break
-        iv.respond("skip")
-    else:
-        raise AssertionError("no question gave the 250 ms budget")
+    _skip_until(iv, lambda iv: "250 ms" in _last_interviewer(iv).text and
+                not (_last_interviewer(iv).item_id or "").startswith("change:"))
     out = iv.respond("Serving would take about 400 ms p99 for the first page, with candidates in 50 ms.")
     assert "One correction" in out[-1].text and "250 ms" in out[-1].text
 
 
 def test_a_question_the_candidate_clearly_left_for_another_part_is_said_to_be_parked(indexed_home):
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots)):
-        if not iv.current.is_stage and iv.current.stage.value in ("framing", "data"):
-            break
-        iv.respond("skip")
+    _skip_until(iv, lambda iv: not iv.current.is_stage and iv.current.stage.value in ("framing", "data"))
     parked = interviewer_templates().replies.parked + interviewer_templates().replies.go_on_parked
     out = iv.respond("Monitoring and iteration: I would page someone when the error rate of the ranking service goes "
                      "over one percent for ten minutes, and keep dashboards of CPU and memory per pod.")
@@ -452,13 +451,8 @@ def test_a_question_the_candidate_clearly_left_for_another_part_is_said_to_be_pa
 
 def test_a_constraint_change_is_brought_in_as_a_twist(indexed_home):
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots) + 4):
-        last = [t for t in iv.turns if t.role == "interviewer"][-1]
-        if (last.item_id or "").startswith("change:"):
-            break
-        iv.respond("skip")
-    else:
-        raise AssertionError("no constraint change asked")
+    _skip_until(iv, lambda iv: (_last_interviewer(iv).item_id or "").startswith("change:"), extra=4)
+    last = _last_interviewer(iv)
     intros = [o.split("{{")[0].strip() for o in interviewer_templates().change_intro]
     assert any(i in last.text for i in intros) and "more specific" not in last.text
 
@@ -491,10 +485,7 @@ def test_a_restated_figure_is_checked_against_the_fact_of_its_own_period_and_nev
 def test_the_time_left_overall_never_exceeds_what_the_plan_has_left_and_a_closing_turn_is_not_let_go_on(indexed_home):
     from interviewer.interview.policy import closes
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots)):
-        if iv.current.stage.value == "serving":
-            break
-        iv.respond("skip")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "serving")
     minutes = iv.info.plan["minutes"]
     out = iv.respond("How much time do we have left?")
     total = int(out[-1].text.split("about ")[2].split(" minute")[0])
@@ -585,10 +576,7 @@ def test_a_question_handed_back_is_left_with_the_candidate_not_followed_by_a_new
 
 def test_skipping_the_part_in_play_leaves_that_part(indexed_home):
     iv = _design(ScriptedGrader())
-    for _ in range(len(iv.slots)):
-        if iv.current.stage.value == "serving":
-            break
-        iv.respond("skip")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "serving")
     out = iv.respond("Would you mind if I skip the serving part? It's pretty standard here.")
     assert out[0].kind == "skip" and iv.current.stage.value != "serving"
 

@@ -16,7 +16,7 @@ from ..corpus.embeddings import embed
 from ..models import STAGES, Grade, KeyPoint, RubricItem, Stage, Turn
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from ..text import content_words, shorten, split_sentences, word_count
+from ..text import content_words, lower_first, shorten, split_sentences, word_count
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
@@ -60,11 +60,6 @@ _SCALE_TOPIC = re.compile(r"users|volume|traffic|qps|catalogue|corpus|size|scale
                           r"mailboxes|inventory|candidate pool", re.I)
 _OWN_WAY = re.compile(r"\bwhat would you (have )?(done|do)\b|\bhow would you (have )?(done|do|approach)|"
                       r"\bwhat('?s| is| was) the (right|best|ideal|expected) (answer|approach)", re.I)
-
-
-def _lower_first(text: str) -> str:
-    """A key point's text to follow "a strong answer" ("Uses ..." → "uses ..."; "A/B tests ..." kept)."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 _LEAD = re.compile(r"^[^:]{0,60}:\s+(?=[A-Z0-9])")  # a message's lead-in before its question ("On serving, then: ...")
@@ -717,7 +712,7 @@ class TurnHandlers:
         named = stage_named(last)
         if named is not None and _OWN_WAY.search(last):
             points = sorted(self.scenario.stages[named].key_points, key=lambda kp: -kp.weight)[:2]
-            said = " and ".join(_lower_first(kp.text.rstrip(" .")) for kp in points)
+            said = " and ".join(lower_first(kp.text.rstrip(" .")) for kp in points)
             return render(templates().replies.end_stage_answer, stage_name=templates().stage_names[named], points=said)
         if asks_feedback(last) and len(report.summary) >= 2:
             return report.summary[1]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..models import STAGES, Stage, Turn
 from ..corpus.embeddings import embed
-from ..text import shorten, split_sentences
+from ..text import lower_first, shorten, split_sentences
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from .acts import asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
@@ -55,6 +55,11 @@ _LANGUAGE = re.compile(r"language|spanish|portuguese|hindi|hinglish|spanglish|ge
                        r"japanese|español|espanol|portugu[eê]s|deutsch|fran[cç]ais|idioma|sprache|langue|中文|英文", re.I)
 
 
+def _asks_to_mix(text: str) -> bool:
+    """Whether a turn asks to use another language ("¿Está bien si mezclo un poco? ... my English is okay")."""
+    return bool(_ASKS_TO_MIX.search(text)) and bool(_LANGUAGE.search(text))
+
+
 def _about_language(part: str) -> bool:
     """Whether a question part asks to use another language ("Would it be OK if I do part of this in Spanish?")."""
     return bool(_ASKS_TO_MIX.search(part)) and bool(_LANGUAGE.search(part) or in_other_language(part))
@@ -67,11 +72,6 @@ def _asks_meaning(question: str) -> bool:
     entry = defined_term(term) if term else None
     return entry is not None and entry[0] == term and \
         re.search(rf"\bthe\s+{re.escape(term)}", question, re.I) is None
-
-
-def _lower_first(text: str) -> str:
-    """`text` to follow a lead-in ("As I mentioned, about 100 million ..."), acronyms kept ("QPS")."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 class ConversationalReplies:
@@ -107,7 +107,7 @@ class ConversationalReplies:
             unmatched = [p for p, near in zip(unmatched, self._nearest_facts(unmatched), strict=True) if near not in given]
         said = self._said_text()
         message = " ".join(render(t.clarification_fact, answer=f.answer.strip()) if f.answer.strip() not in said
-                           else render(t.replies.fact_again, answer=_lower_first(f.answer.strip())) for f in facts)
+                           else render(t.replies.fact_again, answer=lower_first(f.answer.strip())) for f in facts)
         if len(unmatched) == 1:
             return f"{message} {render(t.replies.clarification_part_assume, part=shorten(unmatched[0].strip(' ?.'), 80))}"
         return f"{message} {t.replies.clarification_parts_assume}" if unmatched else message
@@ -134,7 +134,7 @@ class ConversationalReplies:
         """The word accepting another language, for a turn that asks to mix one in beside its questions ("¿Está bien
         si mezclo un poco? ... How many users?"), once per interview; empty otherwise."""
         line = templates().replies.other_language_mixed
-        if _ASKS_TO_MIX.search(text) and _LANGUAGE.search(text) and line not in self._said_text():
+        if _asks_to_mix(text) and line not in self._said_text():
             return line
         return ""
 
@@ -371,7 +371,7 @@ class ConversationalReplies:
         for what it does, content as an answer (`policy.language_move`)."""
         asked = any(t.role == "candidate" and t.kind == "other-language" for t in self.turns)
         acts = [a for a in (meta.get("acts") or []) if a != "other-language"]
-        mixing = bool(_ASKS_TO_MIX.search(text)) and bool(_LANGUAGE.search(text))
+        mixing = _asks_to_mix(text)
         if language_move(asked) == "proceed" or (not mixing and not in_other_language(text)):  # "Labels ki baat
             # karein toh ... chargebacks 30, 60 din": English enough to follow, nothing to raise
             kind = kind_for(acts or ["answer"], text)
