@@ -104,6 +104,10 @@ class Replies(_Spec):
     steer_stay: str  # "..., or should I move on?" before the question in play has an answer: it stays
     steer_move: str  # ... after the interviewer let the candidate lead: they lead on
     end_stage_answer: str  # "What would you have done for serving?" in a goodbye
+    about_you: str  # "What does the team look like?" in a goodbye: answered honestly, as a practice interview
+    about_you_fact: str  # ... when a scenario fact says it ("How big is your review team?")
+    repeat_go_on: str  # "Sorry, repeat that?" after "Keep going": no question was asked
+    ask_you: str  # "Do you have time for one question from my side?" at the end: go ahead
     permission: str  # "May I ask a few questions first?"
     hand_back: list[str] = Field(min_length=1)  # a yes/no question about a concept: the candidate reasons it out
     # An answer that does not take up the question in play: the question once more (the stage the candidate
@@ -161,7 +165,7 @@ class MoveCues(_Spec):
     expressions, one list of alternatives per move, in the order they are tried)."""
 
     moves: dict[Literal["time", "repeat", "hint", "wrap_up", "done", "thanks", "goodbye", "closing", "feedback",
-                        "permission", "steer"],
+                        "permission", "steer", "about_you", "ask_you"],
                  list[str]]
 
 

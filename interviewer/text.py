@@ -55,3 +55,8 @@ def lower_first(text: str) -> str:
     """`text` to follow a lead-in ("As I mentioned, about 100 million ...", "a strong answer uses ..."), an acronym
     or a capitalised word kept ("QPS", "A/B tests")."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def statement_words(text: str) -> int:
+    """How many words a turn says outside its questions ("How much time is left? I feel slow." → 3)."""
+    return sum(len(s.split()) for s in split_sentences(text) if not s.rstrip().endswith(("?", "？")))

@@ -596,3 +596,70 @@ def test_thanks_for_one_thing_is_not_a_goodbye_and_a_recap_with_thanks_is(indexe
                                 "Curious: on your team, who owns the user-experience term?")
     assert not wraps_up_with_thanks("To summarize the requirements: 100M users, 200 ms. Thanks for the numbers. Now "
                                     "the framing: I'd predict watch time. Then rank.")
+
+
+def test_a_question_for_the_interviewer_in_a_goodbye_is_answered_before_the_close(indexed_home):
+    from interviewer.interview.policy import asks_about_you, asks_to_ask
+    assert asks_about_you("Thanks, I liked it. If I may, how is your team organised, mostly ML people or analysts?")
+    assert asks_about_you("Great chat. Could I ask what the day-to-day looks like for the team?")
+    assert not asks_about_you("The review team works through the queue overnight, so priority matters.")
+    assert asks_to_ask("I think that's everything. Thank you! Is there time for a quick question from my side?")
+    assert not asks_to_ask("May I ask a few clarifying questions first?")  # the start: a permission, not a goodbye
+    replies = interviewer_templates().replies
+    iv = _design(ScriptedGrader(), scenario="image-moderation")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "monitoring")
+    out = iv.respond("That's my design, thank you so much. How big is your review team compared to the ML team?")
+    assert out[-1].kind == "end" and iv.finished
+    assert out[-1].text.startswith("Good question.") and "500,000 images" in out[-1].text  # the fact, then goodbye
+    iv = _design(ScriptedGrader(), scenario="news-feed")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "monitoring")
+    out = iv.respond("I think that's everything, sorry I talked so much. Thank you! Is there time for a quick question "
+                     "from my side?")
+    assert out[-1].text == replies.ask_you and not iv.finished  # "go ahead", and it waits for the question
+    out = iv.respond("What does a normal week look like for people on the team?")
+    assert iv.finished and out[-1].text.startswith(replies.about_you)
+
+
+def test_a_late_wrap_up_that_offers_more_depth_ends_and_a_repeat_after_keep_going_asks_nothing_new(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "monitoring")
+    out = iv.respond("OK, that's the design. Anything you want me to go deeper on? Otherwise no questions from me.")
+    assert out[0].kind == "end" and iv.finished
+    iv = _design(ScriptedGrader(score=3.5))
+    iv.respond("skip")
+    long_turn = ("Serving: I would precompute candidate lists per user every hour, keep them in a key-value store, and "
+                 "at request time rank the few hundred candidates with the heavy model on CPU, batching them, with "
+                 "features from an online store that a streaming job keeps fresh, and a cached popular list as the "
+                 "fallback when anything times out, so the page always renders within the budget we were given. "
+                 "Model updates ship behind a canary, and the ranking service scales out on request rate.")
+    out = iv.respond(long_turn)
+    assert out[-1].meta.get("go_on")
+    out = iv.respond("Sorry, could you repeat that?")
+    assert out[-1].text == interviewer_templates().replies.repeat_go_on  # no question to repeat
+
+
+def test_a_deep_dive_said_several_answers_ago_is_not_asked(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    iv.respond("skip")
+    iv.respond("I'd design the campaign as an experiment from day one. I would compare against a random control "
+               "group of eligible subscribers who got no offer.")
+    for text in ("Labels come from cancellations in the next 30 days, with a gap so features stop before the label "
+                 "window opens.", "Features: tenure, plan, watch hours per week, failed payments, support tickets.",
+                 "A gradient boosted tree first, calibrated, scored weekly in batch for every subscriber."):
+        iv.respond(text)
+    saving = next(j for j, slot in enumerate(iv.slots) if slot.id == "probe:is-it-saving")
+    assert iv._just_said().get(saving, 0.0) >= 0.5  # four answers later, still said: never asked
+
+
+def test_many_questions_at_once_are_clarifying_questions_and_a_bare_is_that_right_asks_no_fact(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="rag-assistant")
+    out = iv.respond("Hi! This is close to my day job, so tell me if I rush. A few questions in one go: how many docs "
+                     "are there, and in what formats? Who talks to the assistant, customers or our agents? Which "
+                     "languages do the questions come in?")
+    assert out[0].kind == "clarifying-question" and out[-1].kind == "clarification"
+    assert "Mostly English" in out[-1].text  # facts (the languages one among them), not a hint
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    out = iv.respond("Let me check I have the setting: we are the processor and score each payment as it is "
+                     "authorised. Is that right? And how many transactions a day do we see?")
+    assert "100 million" in out[-1].text and "Is that right" not in out[-1].text
+    assert not any(line in out[-1].text for line in _assume_lines())

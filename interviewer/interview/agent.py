@@ -37,7 +37,7 @@ from ..models import STAGE_TITLES, STAGES, Grade, RubricItem, SessionInfo, Stage
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
 from ..rubrics import RubricBank, get_bank
-from ..text import normalised, split_sentences, word_count
+from ..text import normalised, split_sentences, statement_words, word_count
 from .acts import ACT_OF_KIND, CONTENT_WORDS, acts_of, asks_in, asks_in_problem, english_share, in_other_language, kind_for
 from .coverage import CoverageMap
 from .leaks import EXEMPT_FROM_LEAK_CHECK, find_leak
@@ -46,7 +46,8 @@ from .plan import MODES, Slot, make_plan, stage_target
 from .handlers import Event, TurnHandlers
 from .replies import ConversationalReplies
 from .room import RoomControls
-from .policy import (LATE_STAGES, ack_tone, asked_stage, asked_term, asks_feedback, asks_how_doing, charge, defined_term,
+from .policy import (LATE_STAGES, ack_tone, asked_stage, asked_term, asks_about_you, asks_feedback, asks_how_doing,
+                     asks_to_ask, asks_to_steer, charge, closes, defined_term,
                      fact_scores, gloss, move_cue, pick_facts, says_goodbye, signs_off_at_end, thanks_in_tail, thanks_only,
                      topic_words)
 from .state import replay
@@ -215,15 +216,19 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                 any(f is not None for f, _ in self._match_facts(asks_in_problem(text) or [text])):
             turn_kind = "clarifying-question"  # "Hola... ¿Está bien si mezclo? Preguntas: ¿cuántos correos por día?"
         cue = move_cue(text)
+        if turn_kind == "hint-request" and kind is None and cue != "hint" and \
+                sum(q.rstrip().endswith(("?", "？")) for q in split_sentences(text)) >= 2:
+            turn_kind = "clarifying-question"  # "Quick questions, all at once: what docs? What languages? ...": no hint
         if turn_kind == "progress-question" and kind is None and statement_words(text) >= CONTENT_WORDS:
             turn_kind = "answer"  # "How am I doing on time? Let me do monitoring quickly: ...": graded, the time beside
         if cue in _CUE_KINDS and turn_kind in _CUE_OVERRIDES and word_count(text) < CUE_TURN_WORDS and \
                 (cue != "time" or statement_words(text) < CONTENT_WORDS):  # an answer that also asks the time is graded
             turn_kind = _CUE_KINDS[cue]  # "... I'm stuck on cold start. Could you give me a hint?", "¿Cuánto tiempo?"
-        if cue in ("permission", "steer") and word_count(text) < SHORT_MOVE_WORDS and not asks_in_problem(text):
+        under_way = len(self._visited()) >= GOODBYE_AFTER_STAGES
+        if cue in ("permission", "steer") and word_count(text) < SHORT_MOVE_WORDS and not asks_in_problem(text) and \
+                not (under_way and says_goodbye(text)):  # "That's the design. Anything deeper? No questions from me."
             yield from self._on_meta_question(text, slot, {"seconds": 0.0, "acts": acts}, cue)  # "May I ask first?"
             return
-        under_way = len(self._visited()) >= GOODBYE_AFTER_STAGES
         if turn_kind in ("progress-question", "small-talk", "thinking-pause", "off-topic", "dont-know", "other-language") and \
                 word_count(text) < CONTENT_WORDS and signs_off_at_end(text) and (under_way or not thanks_only(text)):
             turn_kind = "end"  # "How much time is left? ok. done then."
@@ -238,11 +243,22 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         if turn_kind in _THANKS_LATE and len(self._visited()) >= LATE_STAGES and word_count(text) < THANKS_LATE_WORDS \
                 and thanks_in_tail(text):
             turn_kind = "end"  # late on: "Thanks for the hints, that really helped. Anything else you'd expect?"
-        if turn_kind != "end" and (turn_kind != "clarifying-question" or asks_feedback(text)) and under_way and \
+        if turn_kind != "end" and (turn_kind != "clarifying-question" or asks_feedback(text) or asks_to_steer(text)) and \
+                under_way and \
                 says_goodbye(text):
             turn_kind = "end"  # "Vielen Dank für das Gespräch!", "I think that's my design. Thanks! Any feedback?"
+        if kind is None and self.scenario is not None and under_way and turn_kind != "end" and \
+                (self._gave_leave() or (asks_about_you(text) and (thanks_in_tail(text) or closes(text)))):
+            turn_kind = "end"  # "Thank you, I enjoyed this. How big is your review team?": answered, then goodbye
         seconds = charge(text, now, self.state.last_interviewer_at)
         meta: dict = {"seconds": round(seconds, 1), "acts": acts}
+        if kind is None and self.scenario is not None and under_way and asks_to_ask(text) and not self._gave_leave() \
+                and (turn_kind == "end" or thanks_in_tail(text) or closes(text)):
+            # "... Thank you so much. Do you have time for one question from my side?": yes; the question comes next
+            yield self._record(Turn(role="candidate", stage=slot.stage.value, kind="small-talk", text=text,
+                                    item_id=slot.id, meta=meta | {"ask_you": True}))
+            yield from self._say("reply", templates().replies.ask_you)
+            return
         closing = self._in_open_questions() and turn_kind not in _KEEP_TALKING and (
             signs_off_at_end(text) or (word_count(text) < 30 and bool(_DESIGN_DONE.match(text))))
         if (self._wrapping_up() or closing) and turn_kind not in _KEEP_TALKING:  # the reply to the last one: the end
@@ -259,6 +275,11 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
             return
         handler = self._handler(turn_kind)
         yield from handler(text, slot, meta)
+
+    def _gave_leave(self) -> bool:
+        """Whether the candidate's last turn asked leave to ask the interviewer something (and was told to go ahead)."""
+        last = next((t for t in reversed(self.turns) if t.role == "candidate"), None)
+        return last is not None and bool(last.meta.get("ask_you"))
 
     def _handler(self, kind: str):
         handler = {
@@ -401,11 +422,6 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
 
 _SKIP_ASK = re.compile(r"^\W*((ok(ay)?|so|hmm+|um+|honestly|actually)\W+)*(can|could|may|shall) we (please |maybe |just )?"
                        r"(skip|move past|leave out|not go into)\b|^\W*let'?s (skip|leave out)\b", re.I)
-
-
-def statement_words(text: str) -> int:
-    """How many words a turn says outside its questions ("How much time is left? I feel slow." → 3)."""
-    return sum(len(s.split()) for s in split_sentences(text) if not s.rstrip().endswith(("?", "？")))
 
 
 def _reason(error: Exception) -> str:

@@ -22,8 +22,8 @@ from .room import graded_text
 from .plan import Slot
 from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
-from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer,
-                     asked_stage, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
+from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer, asked_stage,
+                     asks_about_you, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
                      contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks,
                      rephrase, says_goodbye, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
@@ -38,7 +38,7 @@ GO_ON_WORDS = 80  # a candidate who moves on by themselves at this length is dri
 REASK_WORDS = 50  # a longer answer about something else is the candidate driving: followed, not asked again
 BARE_FIGURE_WORDS = 3  # a figure with this few words around it restates a fact just told ...
 BARE_SLIP = 20.0  # ... when it is off by no more than this ("10 million" for 100 million, not "500M DAU" for 30,000)
-JUST_SAID_TURNS = 3  # a deep dive the candidate said this recently is not asked; older credit only orders
+JUST_SAID_TURNS = 8  # a deep dive the candidate said this recently is not asked; older credit only orders
 ENGAGED_AT = 0.45  # a sentence this close to the question asked takes it up, whatever the key points say
 DROPPED_BELOW = 0.35  # "Let's leave that one open" only for an answer this far from the question (near: in doubt)
 
@@ -591,7 +591,7 @@ class TurnHandlers:
             here = STAGES.index(self.slots[index].stage)
             talking = next((t.meta.get("talked") for t in reversed(self.turns) if t.role == "candidate"), None)
             left = [j for j, slot in enumerate(self.slots) if j not in self._closed() | {index} and not slot.is_stage
-                    and (j in late or credit.get(j, 0.0) < NEARLY_SAID)
+                    and (j in late or credit.get(j, 0.0) < NEARLY_SAID) and just.get(j, 0.0) < ANSWERED_AT
                     and STAGES.index(slot.stage) >= here]  # never back: the candidate leads back if they want
             # where the candidate is now first, then onwards in the framework's order from the stage in play
             left.sort(key=lambda j: (self.slots[j].stage.value != talking, (STAGES.index(self.slots[j].stage) - here) % 6,
@@ -695,7 +695,9 @@ class TurnHandlers:
     def _finish(self, early: bool, prefix: str = "") -> Iterator[Event]:
         report = self.report()
         advice = self._advice(report)
-        answer = self._last_question_answered(report)
+        about = self._about_you_answered()
+        prefix = about or prefix  # the candidate's question for the interviewer comes first, then the goodbye
+        answer = "" if about else self._last_question_answered(report)
         message = render(templates().end_early if early else templates().end, overall=report.overall_line,
                          next=f"{answer} {advice}".strip() if advice not in answer else answer)
         yield from self._say("end", f"{prefix} {message}".strip())
@@ -706,8 +708,9 @@ class TurnHandlers:
         """The answer to a question in the candidate's goodbye: "What would you have done for serving?" (what a strong
         answer there covers, from the stage's heaviest key points), "Any feedback for me?" (the report's strongest
         part, with the candidate's words); empty when it asks neither."""
-        last = next((t.text for t in reversed(self.turns) if t.role == "candidate"), "")
-        if self.scenario is None or "?" not in last:
+        said = [t for t in reversed(self.turns) if t.role == "candidate"]
+        last = said[0].text if said else ""
+        if self.scenario is None or not re.search(r"[?？]", last):
             return ""
         named = stage_named(last)
         if named is not None and _OWN_WAY.search(last):
@@ -717,6 +720,21 @@ class TurnHandlers:
         if asks_feedback(last) and len(report.summary) >= 2:
             return report.summary[1]
         return ""
+
+    def _about_you_answered(self) -> str:
+        """The answer to the candidate's question for the interviewer in their goodbye ("Could I ask what the team
+        looks like?", or whatever they ask after "go ahead"): the scenario's fact when one says it ("How big is your
+        review team?"), else that a practice interview has no real team to describe; empty when there is none."""
+        said = [t for t in reversed(self.turns) if t.role == "candidate"]
+        last = said[0].text if said else ""
+        if self.scenario is None or not (asks_about_you(last) or (len(said) > 1 and said[1].meta.get("ask_you"))):
+            return ""
+        if asks_feedback(last) or _OWN_WAY.search(last):  # "... what would you have done differently?": answered after
+            return ""
+        asked = next((x for x in reversed(split_sentences(last)) if re.search(r"[?？]", x)), last)
+        fact = self._match_facts([asked])[0][0]
+        r = templates().replies
+        return render(r.about_you_fact, fact=fact.answer.strip()) if fact is not None else r.about_you
 
     def _advice(self, report) -> str:
         """The one thing to work on next, as the close says it. In a design interview only a stage not reached that

@@ -550,6 +550,21 @@ def asks_feedback(text: str) -> bool:
     return bool(dict(_move_cues())["feedback"].search(text))
 
 
+def asks_about_you(text: str) -> bool:
+    """Whether one of a turn's last three sentences asks about the interviewer's side ("Could I ask what the team looks
+    like?", "How large is your review team compared to the ML team?"): a question of the candidate's own, said near
+    the end, that a good interviewer answers before saying goodbye."""
+    about = dict(_move_cues())["about_you"]
+    return any(about.search(x) and (x.rstrip().endswith(("?", "？")) or re.search(r"\b(ask|curious|wonder|know)\b", x, re.I))
+               for x in _sentences(text)[-3:])
+
+
+def asks_to_ask(text: str) -> bool:
+    """Whether a turn ends by asking leave to ask the interviewer something ("Do you have time for one question from
+    my side?"): the answer is "go ahead", and the question comes next."""
+    return bool(dict(_move_cues())["ask_you"].search(" ".join(_sentences(text)[-2:])))
+
+
 def thanks_in_tail(text: str) -> bool:
     """Whether a turn thanks the interviewer within its first two sentences or its last two."""
     sentences = _sentences(text)
@@ -570,7 +585,8 @@ def move_cue(text: str) -> MoveCue | None:
     """The conversational move a turn's words ask for, in any of the languages candidates write in: the time left,
     a repeat, a hint, or where to go next ("Where should I go deeper?")."""
     for cue, pattern in _move_cues():
-        if cue not in ("wrap_up", "done", "thanks", "goodbye", "closing", "feedback") and pattern.search(text):
+        if cue not in ("wrap_up", "done", "thanks", "goodbye", "closing", "feedback", "about_you", "ask_you") and \
+                pattern.search(text):
             return cue
     return None
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from ..models import STAGES, Stage, Turn
 from ..corpus.embeddings import embed
-from ..text import lower_first, shorten, split_sentences
+from ..text import lower_first, shorten, split_sentences, statement_words
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
+from .acts import CONTENT_WORDS, asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
 from .handlers import Event
 from .plan import Slot
 from .policy import (MOVE_NOT_FACT, asked_term, asks_how_doing, asks_to_steer, defined_term, defined_terms, direct_question,
@@ -87,6 +87,7 @@ class ConversationalReplies:
         parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
                  and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)  # "May I speak Spanish?"
                  and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")  # "your team?", "could we?"
+                 and not (len(p.split()) <= 4 and direct_question(p.rstrip(" ?.") + "?") == "check-in")  # "Is that right?"
                  and not _asks_meaning(p)]  # "what's a chargeback?": its meaning, not a fact
         parts = [p for p in parts if p.strip(" ?.")]
         if not parts:
@@ -169,7 +170,15 @@ class ConversationalReplies:
 
     def _on_repeat_request(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
         """Say the question again in other words (the problem too, at the start); a second time, as it was. "The part
-        about the budget?" gets the fact told about it, or is told that nothing was said about it."""
+        about the budget?" gets the fact told about it, or is told that nothing was said about it. After a "keep
+        going" there is no question to repeat: the candidate is told so, and what else the turn says is taken."""
+        if self._let_go_on() and self.scenario is not None:
+            if statement_words(text) >= CONTENT_WORDS:  # "Repeat that? ... Explainability: reason codes from ...": go on
+                yield from self._on_answer(text, slot, meta)
+                return
+            yield self._record_move(text, slot, "repeat-request", meta)
+            yield from self._say("reply", templates().replies.repeat_go_on)
+            return
         yield self._record_move(text, slot, "repeat-request", meta)
         question = self._question_in_play()
         part = _PART_ABOUT.search(text)
