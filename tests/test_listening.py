@@ -663,3 +663,16 @@ def test_many_questions_at_once_are_clarifying_questions_and_a_bare_is_that_righ
                      "authorised. Is that right? And how many transactions a day do we see?")
     assert "100 million" in out[-1].text and "Is that right" not in out[-1].text
     assert not any(line in out[-1].text for line in _assume_lines())
+
+
+def test_a_question_that_ends_an_answer_is_handed_back_and_announcing_questions_is_not_one(indexed_home):
+    hand_back = interviewer_templates().replies.hand_back
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "modeling")
+    out = iv.respond("I'd retrieve a few thousand products with BM25 and an embedding index, then rank them with a "
+                     "gradient boosted ranker on click and purchase features. What happens then to a brand-new query "
+                     "with no clicks at all?")
+    assert any(line in out[-1].text for line in hand_back) and out[-1].kind == "reply"
+    iv = _design(ScriptedGrader(), scenario="ad-click-prediction")
+    out = iv.respond("First, some questions. How many daily users does the app have?")
+    assert "First, some questions" not in out[-1].text and "some questions" not in out[-1].text

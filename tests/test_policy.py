@@ -628,6 +628,14 @@ def test_the_figures_a_turn_states_are_read_with_their_period_and_clause():
     assert contradicted([(7.5e7, "day", "about 75 million a day")], facts, [[0.8, 0.3]]) == []  # a rounding
     assert contradicted(said, facts, [[0.3, 0.2]]) == []  # another topic: no claim
     assert contradicted([(2e7, "second", "20 million a second")], facts, [[0.9, 0.1]]) == []  # another period
+    ads = [(1e7, "", "About 10 million active ads from a million advertisers"),
+           (1500.0, "", "Targeting leaves a few thousand eligible ads per request")]
+    few = [(1500.0, "", "That leaves maybe a few thousand ads")]
+    assert contradicted(few, ads, [[0.7, 0.6]]) == []  # another fact of the same topic says it: it agrees
+    assert contradicted(few, ads[:1], [[0.7]]) == [0]  # ... and without that fact it is a figure to correct
+    events = [(1e6, "", "Around a million upcoming events are listed at any time")]
+    assert contradicted([(3000.0, "", "a mid-size city has maybe 3,000 upcoming events")], events, [[0.8]]) == []
+    assert contradicted([(3000.0, "", "we list maybe 3,000 upcoming events")], events, [[0.8]]) == [0]  # no scope
 
 
 def test_a_sizing_figure_restated_wrongly_is_corrected_once_with_the_facts_sentence(indexed_home):

@@ -236,7 +236,7 @@ class TurnHandlers:
         if hinted and clarification is None:  # "... I'm not sure how to fix it. A hint?": the nudge, then their go
             yield from self._say("hint", lead, extra={"hint": ss.hints})
             return
-        if clarification is None and any(line in lead for line in templates().replies.hand_back):
+        if clarification is None and mistake is None and any(line in lead for line in templates().replies.hand_back):
             yield from self._say("reply", lead)  # "Does downsampling break the probabilities?" handed back: their go,
             return                               # never followed by a new question in the same breath
         if clarification is not None:
@@ -668,7 +668,10 @@ class TurnHandlers:
             options = [render(o) for o in templates().clarification_assume]  # "Do you have a re-contact metric?"
         elif any(_YES_NO.match(q) and direct_question(q) is None for q in questions):
             options = list(r.hand_back)  # "Does downsampling break the probabilities?": the candidate reasons it out
-        else:
+        elif questions and asked[-1] is None and split_sentences(text)[-1] == questions[-1] and \
+                len(questions[-1].split()) >= 4 and not g.fell_into_trap:
+            options = list(r.hand_back)  # "... Which ranker would you put second?" at the end, with no fact: theirs to
+        else:                            # reason out, never left unanswered
             return ""
         fresh = [o for o in options if o not in said]
         return self._unsaid(fresh) if fresh else ""  # never the same canned line twice

@@ -724,6 +724,14 @@ def cites_untold(question: str, told: str) -> bool:
     return any(n.rstrip(".,") not in told for n in re.findall(r"\d[\d,.]*", question))
 
 
+AGREES_NEAR = 0.15  # a figure that another fact of about the same topic states (within this much less alike) agrees
+# a count of one unit's share ("per city", "for one request", "in a mid-size city"): not the fact's total
+_SCOPE = re.compile(r"\b(?:per|each|every|for (?:one|a|each|every)|in (?:a|one|each)|"
+                    r"a (?:single|given|typical|mid-?size|big|small|large|busy)|one)\s+(?:[\w-]+\s+)?"
+                    r"(city|cities|request|query|querie|user|page|session|category|market|country|region|merchant|"
+                    r"advertiser|campaign|slot|post)s?\b", re.I)
+
+
 def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, str, str]],
                  similarity: Sequence[Sequence[float]]) -> list[int]:
     """Which facts' figures the candidate's figures contradict: for each figure the candidate states, the fact figure
@@ -731,7 +739,7 @@ def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, st
     period, off by `FIGURE_OFF_BY` or more (a latency only above the fact's: a budget loosened, never a part of it).
     Indices into `facts`, each once."""
     wrong: list[int] = []
-    for i, (value, period, _) in enumerate(said):
+    for i, (value, period, clause) in enumerate(said):
         row = [s if facts[j][1] == period else -1.0 for j, s in enumerate(similarity[i])]
         if not row:
             continue
@@ -739,6 +747,12 @@ def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, st
         if row[j] < (LATENCY_TOPIC_AT if period == "ms" else FIGURE_TOPIC_AT) or j in wrong or not value or \
                 not facts[j][0]:
             continue
+        if period != "ms" and any(f[0] and f[1] == period and max(value / f[0], f[0] / value) < FIGURE_OFF_BY and
+                                  row[k] >= FIGURE_TOPIC_AT - AGREES_NEAR for k, f in enumerate(facts)):
+            continue  # "a few thousand ads" beside "10 million active ads ... a few thousand eligible per request"
+        scope = {m.lower().rstrip("s") for m in _SCOPE.findall(clause)}
+        if scope and not scope & {m.lower().rstrip("s") for m in _SCOPE.findall(facts[j][2])}:
+            continue  # "a mid-size city has 2,000 events" is not the million listed in all
         ratio = value / facts[j][0] if period == "ms" else max(value / facts[j][0], facts[j][0] / value)
         if ratio >= FIGURE_OFF_BY:  # a latency only when looser than the budget: a part of it is smaller by right
             wrong.append(j)

@@ -45,6 +45,17 @@ _THINKS_SAID = re.compile(r"\b(mean|meant) by\b|\byou (said|mentioned|used|calle
 # "Could you repeat the part about the budget?": the part named
 _PART_ABOUT = re.compile(r"\b(?:the )?(?:part|bit|piece|thing|numbers?|figures?|what you said|what you mentioned)\s+"
                          r"(?:about|on|regarding|for|with)\s+(?:the\s+)?(?P<topic>[^?.!,]{3,60})", re.I)
+# "First some questions", "Quick questions, all at once:": a part that only announces questions asks nothing
+_ANNOUNCES_WORDS = frozenset("first firstly ok okay so then and but a an some few couple of quick several my two three four "
+                             "clarifying initial just all at once before i let me ask can could begin start with questions "
+                             "question here are few more follow-up".split())
+
+
+def _announces_questions(part: str) -> bool:
+    words = re.findall(r"[\w-]+", part.lower())
+    return bool(words) and any(w.startswith("question") for w in words) and all(w in _ANNOUNCES_WORDS for w in words)
+
+
 PART_FACT_AT = 0.45  # a fact told this near the part named is what the candidate wants again
 HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of other questions
 HINT_NEAR_AT = 0.45  # another question's hint is given for what the candidate is stuck on only when this near to it
@@ -89,7 +100,7 @@ class ConversationalReplies:
                  and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")  # "your team?", "could we?"
                  and not (len(p.split()) <= 4 and direct_question(p.rstrip(" ?.") + "?") == "check-in")  # "Is that right?"
                  and not _asks_meaning(p)]  # "what's a chargeback?": its meaning, not a fact
-        parts = [p for p in parts if p.strip(" ?.")]
+        parts = [p for p in parts if p.strip(" ?.") and not _announces_questions(p)]
         if not parts:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
