@@ -99,6 +99,9 @@ def test_entering_a_stage_half_said_with_no_deep_dive_left_asks_its_opener():
     openers = [True, True, False, True]
     assert entry_slot("framing", stages, openers, {2}, share=0.5) is None  # following the candidate: nothing to ask
     assert entry_slot("framing", stages, openers, {2}, share=0.5, opener_last=True) == 1  # moving on in order
+    # ... unless its heaviest point was said already: "what does your model predict?" after the candidate said it
+    assert entry_slot("framing", stages, openers, {2}, share=0.5, opener_last=True, core_said=True) is None
+    assert entry_slot("framing", stages, openers, set(), share=0.0, core_said=True) == 1  # barely said: its opener
 
 
 def test_two_terms_or_a_term_named_without_what_is_are_both_defined(indexed_home):
@@ -605,6 +608,11 @@ def test_a_question_for_the_interviewer_in_a_goodbye_is_answered_before_the_clos
     assert not asks_about_you("The review team works through the queue overnight, so priority matters.")
     assert asks_to_ask("I think that's everything. Thank you! Is there time for a quick question from my side?")
     assert not asks_to_ask("May I ask a few clarifying questions first?")  # the start: a permission, not a goodbye
+    assert asks_about_you("Bas, itna hi. Thank you! Ek sawaal: aapki team mein ranking aur safety alag hain kya?")
+    said_with_it = "That's it from me. A question for you: who decides the thresholds today, the ML team or risk ops?"
+    assert asks_about_you(said_with_it) and not asks_to_ask(said_with_it)  # asked already: answered, no "go ahead"
+    assert asks_about_you("Eso es todo, gracias. ¿Cuántas personas hay en el equipo de moderación?")
+    assert asks_about_you("Thanks, good problem. Do you already run something like this in-house, or is it new?")
     replies = interviewer_templates().replies
     iv = _design(ScriptedGrader(), scenario="image-moderation")
     _skip_until(iv, lambda iv: iv.current.stage.value == "monitoring")
@@ -676,3 +684,23 @@ def test_a_question_that_ends_an_answer_is_handed_back_and_announcing_questions_
     iv = _design(ScriptedGrader(), scenario="ad-click-prediction")
     out = iv.respond("First, some questions. How many daily users does the app have?")
     assert "First, some questions" not in out[-1].text and "some questions" not in out[-1].text
+
+
+def test_facts_said_beside_the_next_question_are_never_taken_for_a_leak(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    framing = next(j for j, slot in enumerate(iv.slots) if slot.stage.value == "framing")
+    fact = next(f.answer.strip() for f in iv.scenario.facts if f.id == "actions")  # "... about 4,000 cases a day"
+    question = iv.question(iv.slots[framing])
+    said = [e.turn for e in iv._say("transition", f"{fact} {question}", slot_index=framing, allowed=[question])
+            if e.type == "turn"]
+    assert said[-1].text.startswith(fact) and not said[-1].meta.get("leak_blocked")
+
+
+def test_questions_announced_and_then_listed_without_question_marks_each_get_their_fact(indexed_home):
+    from interviewer.interview.acts import announced_questions
+    assert announced_questions("Hello. Some questions. Traffic per day. Which rules apply.") == ["Traffic per day.",
+                                                                                                 "Which rules apply."]
+    assert announced_questions("I'd start with the labels. Then the model.") == []
+    iv = _design(ScriptedGrader(), scenario="image-moderation")
+    out = iv.respond("Hello. A few questions. Uploads per day. Which content rules. Actions we can take on an image.")
+    assert "80 million images a day" in out[-1].text and "adult nudity" in out[-1].text

@@ -379,3 +379,27 @@ def asks_in_problem(text: str) -> list[str]:
     """The requests in a turn that ask about the problem itself: `asks_in` without "May I ask a few questions?" or
     "Where should I start?" (questions about the interview, `policy.move_cue`)."""
     return [p for p in asks_in(text) if move_cue(p) not in ("permission", "steer")]
+
+
+# "First some questions", "Quick questions, all at once:": a part that only announces questions asks nothing
+_ANNOUNCES_WORDS = frozenset("first firstly ok okay so then and but a an some few couple of quick several my two three four "
+                             "clarifying initial just all at once before i let me ask can could begin start with questions "
+                             "question here are few more follow-up things thing before design designing anything".split())
+
+
+def announces_questions(part: str) -> bool:
+    """Whether a part only announces questions ("First, some questions", "A few things before I design")."""
+    words = re.findall(r"[\w-]+", part.lower())
+    return bool(words) and any(w.startswith(("question", "thing")) for w in words) and \
+        all(w in _ANNOUNCES_WORDS for w in words)
+
+
+def announced_questions(text: str) -> list[str]:
+    """The sentences after a turn announces its questions within its first three sentences ("Hi. Questions. Volume
+    per day. Which policies: nudity, violence, other."): each is a question, said as a bare phrase; empty when
+    the turn announces none."""
+    sentences = split_sentences(text)
+    at = next((i for i, x in enumerate(sentences[:3]) if announces_questions(x.rstrip(" :."))), None)
+    if at is None:
+        return []
+    return [x for x in sentences[at + 1:] if len(x.split()) >= 2]

@@ -388,8 +388,10 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
         slot = self.slots[index]
         meta = {"slot": index, **(extra or {})}
         text = message
+        # the scenario's facts are the candidate's to hear, in any message beside them
+        public = [*allowed, *(f.answer.strip() for f in self.scenario.facts)] if self.scenario is not None else list(allowed)
         if kind not in EXEMPT_FROM_LEAK_CHECK:
-            leak = find_leak(message, self._secrets(index), allowed=list(allowed))
+            leak = find_leak(message, self._secrets(index), allowed=public)
             if leak is not None:  # an authored text too close to a key point: say something generic instead
                 meta["leak_blocked"] = leak
                 text = allowed[0] if allowed else render(templates().follow_up_generic["any"][0])
@@ -406,7 +408,7 @@ class Interview(RoomControls, ConversationalReplies, TurnHandlers, CoverageMap):
                     yield Event("delta", text=delta)
                 phrased = "".join(parts).strip()
                 leak = None if kind in EXEMPT_FROM_LEAK_CHECK else find_leak(phrased, self._secrets(index),
-                                                                             allowed=list(allowed))
+                                                                             allowed=public)
                 if not phrased:
                     raise ValueError("an empty reply")
                 if leak is not None:

@@ -20,7 +20,7 @@ from ..text import content_words, lower_first, shorten, split_sentences, word_co
 from .leaks import find_leak
 from .room import graded_text
 from .plan import Slot
-from .acts import CONTENT_WORDS, asks_in_problem, in_other_language, stage_named
+from .acts import CONTENT_WORDS, announced_questions, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer, asked_stage,
                      asks_about_you, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
@@ -177,6 +177,8 @@ class TurnHandlers:
         asks = in_clarify and any(direct_question(p.rstrip(" ?.") + "?") is None and move_cue(p) not in MOVE_NOT_FACT
                                   and p.strip().rstrip(" ?.？") not in checks
                                   for p in asks_in_problem(text))  # "Could you give me a hint?" asks no fact
+        if in_clarify and announced_questions(text):  # "Questions. Volume per day. Actions available.": every
+            asks = True                               # sentence after it asks, question mark or not
         clarify = clarify or asks or any(q.rstrip().endswith("?") and direct_question(q) is None  # "... how long
                                          and q.strip().rstrip(" ?.？") not in checks and move_cue(q) not in MOVE_NOT_FACT
                                          for q in split_sentences(text))  # does a chargeback take?": its fact, if any
@@ -583,7 +585,7 @@ class TurnHandlers:
                     for j, share in answered.items()}
         found = next_slot(index, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
                           self._closed() | {index}, done, self._visited(), shares, [s.value for s in STAGES], answered,
-                          talked=self._talked(), late=late)
+                          talked=self._talked(), late=late, core_said=self._core_said())
         if found[0] is None and self._time_used() < TIME_BEFORE_WRAP_UP:
             # the coverage map has everything, but the interview is young: go deeper where something is still
             # unsaid (a constraint change always brings something new)
@@ -627,6 +629,13 @@ class TurnHandlers:
                 share = max(share, ANSWERED_AT)  # the question's heaviest point just said: asking it is asking again
             said[j] = max(said[j], share)
         return said
+
+    def _core_said(self) -> set[str]:
+        """The stages whose heaviest key point the coverage map has covered: their opener would ask for it again."""
+        if self.scenario is None:
+            return set()
+        return {s.value for s in STAGES if max(self.scenario.stages[s].key_points, key=lambda kp: kp.weight).id
+                in self.state.stage_covered.get(s.value, [])}
 
     def _time_used(self) -> float:
         """The share of the interview's planned minutes the candidate's turns have used."""

@@ -91,12 +91,13 @@ def topic_stage(gains: dict[str, float], current: str, order: Sequence[str], ski
 
 def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int],
                share: float, answered: dict[int, float] | None = None, late: Iterable[int] = (),
-               opener_last: bool = False) -> int | None:
+               opener_last: bool = False, core_said: bool = False) -> int | None:
     """The first question to ask on entering `stage`: its opener, unless the candidate already covered a good
     part of it (then the deep-dive question whose points they have said least about, `answered`: per slot, the
     share of its points already said, so the interviewer never asks again for what was given; the `late` ones,
     constraint changes, after the stage's own questions). `opener_last`: a stage not done whose deep dives are
-    all closed is still entered, with its opener (moving on in order never skips a stage half said)."""
+    all closed is still entered, with its opener (moving on in order never skips a stage half said), unless
+    `core_said`: the stage's heaviest key point is covered already, so the opener would ask for what was told."""
     slots = [j for j, s in enumerate(slot_stages) if s == stage and j not in closed]
     if not slots:
         return None
@@ -105,7 +106,7 @@ def entry_slot(stage: str, slot_stages: Sequence[str], openers: Sequence[bool], 
         late = set(late)
         if deeper:
             return min(deeper, key=lambda j: (j in late, (answered or {}).get(j, 0.0)))
-        return slots[0] if opener_last and openers[slots[0]] else None
+        return slots[0] if opener_last and openers[slots[0]] and not core_said else None
     return slots[0]
 
 
@@ -116,14 +117,16 @@ REVISIT_BELOW = 0.25  # an earlier stage is come back to only when less than thi
 def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], closed: set[int], done: set[str],
               visited: set[str], shares: dict[str, float], order: Sequence[str],
               answered: dict[int, float] | None = None, talked: Iterable[str] = (),
-              late: Iterable[int] = ()) -> tuple[int | None, bool]:
+              late: Iterable[int] = (), core_said: Iterable[str] = ()) -> tuple[int | None, bool]:
     """The next question after slot `index`, and whether it goes back to a stage the candidate skipped:
     another question of the same stage while it is not done (one deep dive is enough once half of it is
     covered); else the earliest earlier stage never visited, never `talked` about by the candidate, not done and
     barely covered (come back to it explicitly); else the next stage in order that is not done (entered at
     `entry_slot`, with `answered`). A deep dive whose points the candidate already said (`answered` at least
-    `ANSWERED_AT`) is never asked: the interviewer does not ask for what it was just told."""
+    `ANSWERED_AT`) is never asked: the interviewer does not ask for what it was just told; nor a stage's opener
+    when the stage's heaviest point is among `core_said`."""
     answered = answered or {}
+    core_said = set(core_said)
     closed = closed | {j for j, share in answered.items() if share >= ANSWERED_AT and not openers[j]}
     stage = slot_stages[index]
     asked_deeper = any(slot_stages[j] == stage and not openers[j] for j in closed | {index})
@@ -142,7 +145,8 @@ def next_slot(index: int, slot_stages: Sequence[str], openers: Sequence[bool], c
     for later in order[position + 1:]:
         if later in done:
             continue
-        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered, late, opener_last=True)
+        j = entry_slot(later, slot_stages, openers, closed, shares.get(later, 0.0), answered, late, opener_last=True,
+                       core_said=later in core_said)
         if j is not None and j > index:
             return j, False
     return None, False
@@ -554,15 +558,19 @@ def asks_about_you(text: str) -> bool:
     """Whether one of a turn's last three sentences asks about the interviewer's side ("Could I ask what the team looks
     like?", "How large is your review team compared to the ML team?"): a question of the candidate's own, said near
     the end, that a good interviewer answers before saying goodbye."""
-    about = dict(_move_cues())["about_you"]
-    return any(about.search(x) and (x.rstrip().endswith(("?", "？")) or re.search(r"\b(ask|curious|wonder|know)\b", x, re.I))
+    cues = dict(_move_cues())
+    about, ask = cues["about_you"], cues["ask_you"]
+    return any((about.search(x) or ((m := ask.search(x)) and len(x[m.end():].split()) >= 5)) and  # "One question for
+               (x.rstrip().endswith(("?", "？")) or re.search(r"\b(ask|curious|wonder|know)\b", x, re.I))  # you: how ...?"
                for x in _sentences(text)[-3:])
 
 
 def asks_to_ask(text: str) -> bool:
     """Whether a turn ends by asking leave to ask the interviewer something ("Do you have time for one question from
     my side?"): the answer is "go ahead", and the question comes next."""
-    return bool(dict(_move_cues())["ask_you"].search(" ".join(_sentences(text)[-2:])))
+    sentences = _sentences(text)
+    last = sentences[-1] if sentences else ""
+    return bool(dict(_move_cues())["ask_you"].search(last)) and not asks_about_you(text)  # the question not yet asked
 
 
 def thanks_in_tail(text: str) -> bool:

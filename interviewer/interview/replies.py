@@ -17,7 +17,8 @@ from ..corpus.embeddings import embed
 from ..text import lower_first, shorten, split_sentences, statement_words
 from ..prompts import interviewer_templates as templates
 from ..prompts import render
-from .acts import CONTENT_WORDS, asks_in, asks_in_problem, in_other_language, kind_for, question_parts, stage_named
+from .acts import (CONTENT_WORDS, announced_questions, announces_questions, asks_in, asks_in_problem, in_other_language,
+                   kind_for, question_parts, stage_named)
 from .handlers import Event
 from .plan import Slot
 from .policy import (MOVE_NOT_FACT, asked_term, asks_how_doing, asks_to_steer, defined_term, defined_terms, direct_question,
@@ -45,17 +46,6 @@ _THINKS_SAID = re.compile(r"\b(mean|meant) by\b|\byou (said|mentioned|used|calle
 # "Could you repeat the part about the budget?": the part named
 _PART_ABOUT = re.compile(r"\b(?:the )?(?:part|bit|piece|thing|numbers?|figures?|what you said|what you mentioned)\s+"
                          r"(?:about|on|regarding|for|with)\s+(?:the\s+)?(?P<topic>[^?.!,]{3,60})", re.I)
-# "First some questions", "Quick questions, all at once:": a part that only announces questions asks nothing
-_ANNOUNCES_WORDS = frozenset("first firstly ok okay so then and but a an some few couple of quick several my two three four "
-                             "clarifying initial just all at once before i let me ask can could begin start with questions "
-                             "question here are few more follow-up".split())
-
-
-def _announces_questions(part: str) -> bool:
-    words = re.findall(r"[\w-]+", part.lower())
-    return bool(words) and any(w.startswith("question") for w in words) and all(w in _ANNOUNCES_WORDS for w in words)
-
-
 PART_FACT_AT = 0.45  # a fact told this near the part named is what the candidate wants again
 HINT_OWN_BONUS = 0.05  # the question's own hints win a near tie with those of other questions
 HINT_NEAR_AT = 0.45  # another question's hint is given for what the candidate is stuck on only when this near to it
@@ -90,17 +80,20 @@ class ConversationalReplies:
 
     def _clarification(self, text: str, meta: dict, marked: bool = False) -> str | None:
         """The answer to every part of a clarifying question: each part's fact, or a request to assume (the part
-        named in the candidate's words when other parts had a fact)."""
+        named in the candidate's words when other parts had a fact). After "Questions." every sentence is one
+        ("Questions. Volume per day. Actions available."), with or without its question mark."""
         t = templates()
         if self.scenario is None:
             return t.clarification_no_facts
         checks = own_checks(text)  # "So maybe we measure conversion rate? And click-through rate?" asks no fact
-        parts = [_LEAD_IN.sub("", p) for p in question_parts(text, marked=marked) if move_cue(p) not in MOVE_NOT_FACT
+        listed = announced_questions(text)
+        parts = [_LEAD_IN.sub("", p) for p in (listed or question_parts(text, marked=marked))
+                 if move_cue(p) not in MOVE_NOT_FACT
                  and p.strip().rstrip(" ?.？") not in checks and not _about_language(p)  # "May I speak Spanish?"
                  and direct_question(p.rstrip(" ?.") + "?") not in ("personal", "proposal")  # "your team?", "could we?"
                  and not (len(p.split()) <= 4 and direct_question(p.rstrip(" ?.") + "?") == "check-in")  # "Is that right?"
                  and not _asks_meaning(p)]  # "what's a chargeback?": its meaning, not a fact
-        parts = [p for p in parts if p.strip(" ?.") and not _announces_questions(p)]
+        parts = [p for p in parts if p.strip(" ?.") and not announces_questions(p)]
         if not parts:
             return None
         matched = self._match_facts(parts, ANSWER_FACT_AT if marked else None, lexical=not marked)
