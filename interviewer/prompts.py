@@ -106,6 +106,7 @@ class Replies(_Spec):
     end_stage_answer: str  # "What would you have done for serving?" in a goodbye
     about_you: str  # "What does the team look like?" in a goodbye: answered honestly, as a practice interview
     about_you_fact: str  # ... when a scenario fact says it ("How big is your review team?")
+    already_there: str  # "Can we move on to serving?" just after the serving question: that is where we are
     repeat_go_on: str  # "Sorry, repeat that?" after "Keep going": no question was asked
     ask_you: str  # "Do you have time for one question from my side?" at the end: go ahead
     permission: str  # "May I ask a few questions first?"
@@ -119,7 +120,6 @@ class Replies(_Spec):
     parked: list[str] = Field(min_length=1)  # following the candidate elsewhere, the question left: parked
     go_on: list[str] = Field(min_length=1)  # a candidate leading their own design at length: let them go on
     reask: list[str] = Field(min_length=1)
-    reask_rephrased: list[str] = Field(min_length=1)  # ... said another way
     reask_elsewhere: list[str] = Field(min_length=1)
     reask_dropped: list[str] = Field(min_length=1)
 

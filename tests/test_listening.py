@@ -704,3 +704,33 @@ def test_questions_announced_and_then_listed_without_question_marks_each_get_the
     iv = _design(ScriptedGrader(), scenario="image-moderation")
     out = iv.respond("Hello. A few questions. Uploads per day. Which content rules. Actions we can take on an image.")
     assert "80 million images a day" in out[-1].text and "adult nudity" in out[-1].text
+
+
+def test_asking_to_move_to_the_part_just_entered_stays_there_and_a_mid_interview_steer_is_decided(indexed_home):
+    replies = interviewer_templates().replies
+    iv = _design(ScriptedGrader())
+    _skip_until(iv, lambda iv: iv.current.stage.value == "serving" and iv.current.is_stage)
+    out = iv.respond("Can we move on to serving?")
+    assert iv.current.stage.value == "serving" and out[-1].text.startswith("Yes, we're on serving now.")
+    iv = _design(ScriptedGrader())
+    _skip_until(iv, lambda iv: iv.current.stage.value == "modeling")
+    iv.respond("I'd train a two-tower model for retrieval and a gradient boosted ranker on top, on watch time.")
+    out = iv.respond("Should I go deeper into the model, or move on to how we serve it?")
+    assert replies.steer_open.split(";")[0] not in out[-1].text  # "Wherever you think matters most" is for the start
+
+
+def test_the_heaviest_model_over_the_whole_catalogue_is_challenged_and_is_that_what_you_expect_is_a_check_in(indexed_home):
+    from interviewer.interview.policy import classic_mistake
+    said = "I'd use a BERT cross-encoder on the query and the title, for every product in the catalog, to get the best scores."
+    assert classic_mistake(said, ["latency"]).id == "heavy-model-on-everything"
+    assert classic_mistake("A cross-encoder re-ranks only the top 50 retrieved, not every product in the catalog.",
+                           ["latency"]) is None
+    assert classic_mistake("A two-tower model embeds every product in the catalog offline each night.", ["latency"]) is None
+    assert direct_question("I'd go with purchases as the main goal. Is that roughly what you'd expect?") == "check-in"
+    iv = _design(ScriptedGrader(), scenario="search-ranking")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "modeling")
+    out = iv.respond(said)
+    assert out[-1].kind == "challenge" and "every item" in out[-1].text
+    out = iv.respond("Hmm, that is a lot of products per query. Could you give me a hint on how this is usually done?")
+    general_clarify = interviewer_templates().hint_generic["clarify"]
+    assert not any(h in out[-1].text for h in general_clarify)  # past the requirements: no requirements hint

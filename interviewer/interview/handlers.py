@@ -23,12 +23,14 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, announced_questions, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer, asked_stage,
+                     asking_part,
                      asks_about_you, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
                      contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks,
-                     rephrase, says_goodbye, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
+                     says_goodbye, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
+_SKIP_WORD = re.compile(r"\b(skip|leave out|not go into|pass on)\b", re.I)  # "skip serving": leave the part named
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
 MAX_OPEN_QUESTIONS = 2  # more stock questions stop reacting to the candidate (never two in a row); then the last one
@@ -103,6 +105,12 @@ class TurnHandlers:
                                 meta=meta))
         ss = self.state.at(self.state.slot)
         wanted = asked_stage(text) if self.scenario is not None else None
+        if wanted is not None and wanted == slot.stage.value and not ss.answers and \
+                not _SKIP_WORD.search(text):  # "Can we move on to serving?" just after the serving question: here
+            question = self._question_in_play()
+            yield from self._say("reply", render(templates().replies.already_there, question=question,
+                                                 stage_name=templates().stage_names[slot.stage]), allowed=[question])
+            return
         entry = None
         if wanted is not None and wanted != slot.stage.value:  # "let's talk about the model first": go there
             entry = entry_slot(wanted, [s.stage.value for s in self.slots], [s.is_stage for s in self.slots],
@@ -329,12 +337,12 @@ class TurnHandlers:
         """The last answer did not take up the question: it is put again, once, naming where the candidate went."""
         r = templates().replies
         question = self._asked_text()
-        said = rephrase(question)  # in other words where it has a detail to reorder: never the same words again
+        said = asking_part(question)  # what it asks: the detail before it was heard already, and is not recited
         if talked is not None and talked != slot.stage.value:
             body = render(self._unsaid(r.reask_elsewhere), stage_name=templates().stage_names[Stage(talked)],
                           question=said)
         else:
-            body = render(self._unsaid(r.reask if said == question else r.reask_rephrased), question=said)
+            body = render(self._unsaid(r.reask), question=said)
         yield from self._say("question", f"{lead} {body}".strip(), allowed=[question, said],
                              extra={"question": question, "reask": True})
 

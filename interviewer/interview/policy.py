@@ -305,6 +305,15 @@ def rephrase(question: str) -> str:
     return f"In short, {core} For context: {' '.join(context)}"
 
 
+def asking_part(question: str) -> str:
+    """What a question asks, without the scenario detail before it ("Chargebacks take weeks to arrive. After a release,
+    what tells you within 48 hours that something is wrong?" → its last sentence): put again to a candidate who
+    heard the detail already, the detail is not recited."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking else question.strip()
+
+
 # Clarifying questions: each part is matched to the scenario fact it asks about, by meaning (the embedding)
 # and by the fact's own topic words, which catch short or paraphrased parts ("the traffic", "catalog size").
 # A few words of other languages candidates write in map to the English topic words.
@@ -415,7 +424,7 @@ _CHECK_IN_Q = re.compile(
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
     r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine)|"
-    r"am i doing (ok|okay|alright|all right|well|fine|good))\b|合理吗|合不合理|对吗|可以吗|行吗|これでいい|大丈夫ですか|"
+    r"am i doing (ok|okay|alright|all right|well|fine|good)|(roughly |about |more or less )?what you('?d| would)? expect)\b|合理吗|合不合理|对吗|可以吗|行吗|これでいい|大丈夫ですか|"
     r"правильно\?|нормально\?",
     re.I)
 _OPINION_Q = re.compile(

@@ -261,6 +261,16 @@ class ConversationalReplies:
             yield from self._say("reply", r.permission)
             return
         question = self._question_in_play()
+        if self.scenario is not None and (slot.stage != Stage.clarify or self.state.at(self.state.slot).answers):
+            # "Should I go deeper into the model, or move on?" mid-interview: the interviewer decides, moving on once
+            # the question in play has an answer, else staying with it ("many people start with ..." fits the start)
+            if self.state.at(self.state.slot).answers and not self._in_open_questions():
+                yield from self._close_and_advance(skipped=False, prefix=r.steer)
+                return
+            line = r.steer_move if self._let_go_on() or self._in_open_questions() else \
+                render(r.steer_stay, question=question)
+            yield from self._say("reply", line, allowed=[question])
+            return
         yield from self._say("reply", render(r.steer_open, question=question), allowed=[question])
 
     def _on_pause(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
@@ -415,7 +425,8 @@ class ConversationalReplies:
             return next((h for h in own[used:] if h not in said), None)
         deeper = [self.target(other) for other in self.slots if not other.is_stage]  # any part: stuck is stuck
         own = [h for h in own if h not in said]
-        general = [h for st in STAGES for h in templates().hint_generic[st]]
+        here = STAGES.index(slot.stage)  # a stage's general hints from this part on: past the requirements, "think
+        general = [h for st in STAGES[here:] for h in templates().hint_generic[st]]  # about who uses it" is no help
         pool = [h for h in dict.fromkeys(own + [h for item in deeper for h in item.hints + item.follow_ups] + general)
                 if h not in said]
         if not pool:
