@@ -424,7 +424,8 @@ _CHECK_IN_Q = re.compile(
     r"would that (work|be ok|be enough|be fine)|does that (work|cover|answer)|good enough|"
     r"should i (go|think|say|add|talk|cover|mention|keep|elaborate|move|continue|stop)|want me to|do you want|shall i|"
     r"(was|is) (the|my|that) (level of detail|depth|detail|pace) (right|ok|okay|enough|fine)|"
-    r"am i doing (ok|okay|alright|all right|well|fine|good)|(roughly |about |more or less )?what you('?d| would)? expect)\b|合理吗|合不合理|对吗|可以吗|行吗|これでいい|大丈夫ですか|"
+    r"am i doing (ok|okay|alright|all right|well|fine|good)|(roughly |about |more or less )?what you('?d| would)? expect)\b|"
+    r"合理吗|合不合理|对吗|可以吗|行吗|これでいい|大丈夫ですか|"
     r"правильно\?|нормально\?",
     re.I)
 _OPINION_Q = re.compile(
