@@ -734,3 +734,9 @@ def test_the_heaviest_model_over_the_whole_catalogue_is_challenged_and_is_that_w
     out = iv.respond("Hmm, that is a lot of products per query. Could you give me a hint on how this is usually done?")
     general_clarify = interviewer_templates().hint_generic["clarify"]
     assert not any(h in out[-1].text for h in general_clarify)  # past the requirements: no requirements hint
+
+
+def test_a_term_the_interviewer_never_used_is_still_defined_when_the_glossary_has_it(indexed_home):
+    iv = _design(ScriptedGrader(), scenario="churn-prediction")
+    out = iv.respond("What do you mean by prediction window? Like how far ahead we predict?")
+    assert "how far ahead the model predicts" in out[-1].text and "I didn't use that word" in out[-1].text
