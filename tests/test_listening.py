@@ -318,10 +318,11 @@ def test_restated_shares_are_corrected_together_and_a_share_of_the_candidates_ow
 
 
 def test_a_follow_up_is_not_pressed_again_and_a_billion_is_a_figure(indexed_home):
-    from interviewer.interview.policy import figures
+    from interviewer.interview.policy import figures, presumes_unsaid
     assert figures("Fine. A billion messages a day, global, folder routing.")[0][:2] == (1e9, "day")
     iv = _design(ScriptedGrader())
-    _skip_until(iv, lambda iv: not iv.current.is_stage and bool(iv.target(iv.current).follow_ups))
+    _skip_until(iv, lambda iv: not iv.current.is_stage and  # a follow-up that presumes nothing of the candidate's
+                any(not presumes_unsaid(q, iv._said_text()) for q in iv.target(iv.current).follow_ups))
     points = iv.target(iv.current).key_points
     iv.grader = ScriptedGrader(covers={points[0].id})
     out = iv.respond("Here is how I would handle it, with the first thing that matters most.")
@@ -681,6 +682,8 @@ def test_a_question_that_ends_an_answer_is_handed_back_and_announcing_questions_
                      "gradient boosted ranker on click and purchase features. What happens then to a brand-new query "
                      "with no clicks at all?")
     assert any(line in out[-1].text for line in hand_back) and out[-1].kind == "reply"
+    out = iv.respond("For production I guess we score everything in a nightly job and someone checks the results?")
+    assert not any(line in out[-1].text for line in hand_back)  # a statement with a rising end: nothing to hand back
     iv = _design(ScriptedGrader(), scenario="ad-click-prediction")
     out = iv.respond("First, some questions. How many daily users does the app have?")
     assert "First, some questions" not in out[-1].text and "some questions" not in out[-1].text
@@ -740,3 +743,17 @@ def test_a_term_the_interviewer_never_used_is_still_defined_when_the_glossary_ha
     iv = _design(ScriptedGrader(), scenario="churn-prediction")
     out = iv.respond("What do you mean by prediction window? Like how far ahead we predict?")
     assert "how far ahead the model predicts" in out[-1].text and "I didn't use that word" in out[-1].text
+
+
+def test_a_follow_up_that_presumes_a_part_nobody_proposed_is_not_asked_and_a_guess_at_a_fact_gets_it(indexed_home):
+    from interviewer.interview.policy import presumes_unsaid
+    holdout = "How large can the holdout be before its fraud losses outweigh what it teaches you?"
+    assert presumes_unsaid(holdout, "I'd retrain monthly when recall drops.")
+    assert not presumes_unsaid(holdout, "I'd keep a random holdout of 1% approved regardless of score.")
+    assert not presumes_unsaid("You kept 1 in 50 legitimate transactions and the model outputs 0.2. Roughly what is "
+                               "the true probability?", "")  # nothing of the candidate's presumed
+    assert presumes_unsaid("How would you measure whether your exploration slots are worth it?", "a two-tower model")
+    iv = _design(ScriptedGrader(), scenario="fraud-detection")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "data")
+    out = iv.respond("The labels... hmm. I don't know, honestly. I think the bank tells us? Maybe it's the chargebacks?")
+    assert out[-1].kind == "clarification" and "chargebacks, which arrive" in out[-1].text

@@ -23,13 +23,17 @@ from .plan import Slot
 from .acts import CONTENT_WORDS, announced_questions, asks_in_problem, in_other_language, stage_named
 from .coverage import SAID_AT
 from .policy import (ANSWERED_AT, FIGURE_TOPIC_AT, FOLLOW_AT, MAX_FOLLOW_UPS, MOVE_NOT_FACT, RATES, after_answer, asked_stage,
-                     asking_part,
+                     asking_part, presumes_unsaid,
                      asks_about_you, asks_approval, asks_feedback, asks_how_doing, cites_untold, classic_mistake, closes,
                      contradicted, direct_question, ends_with_answer, entry_slot, figures, move_cue, next_slot, own_checks,
                      says_goodbye, signs_off_at_end, stage_header, topic_stage, wraps_up_with_thanks)
 from .state import SlotState
 
 
+# a question in the form of one ("What happens to a new query?", "Is that enough?"), not a statement with a rising end
+_ASKS_FORM = re.compile(r"\W*((and|so|but|then|ok(ay)?|also)\W+)*(what|how|which|why|when|where|who|is|are|do|does|did|can|"
+                        r"could|should|would|will|was|were|has|have)\b", re.I)
+_GUESSING = re.compile(r"\b(i guess|i think|i suppose|maybe|probably|i'?d say)\b", re.I)
 _SKIP_WORD = re.compile(r"\b(skip|leave out|not go into|pass on)\b", re.I)  # "skip serving": leave the part named
 DESIGNING_WORDS = 40  # a requirements turn this long that asks nothing is the candidate designing, not clarifying
 TIME_BEFORE_WRAP_UP = 0.6  # the interview's last open question comes no earlier than this share of its minutes
@@ -353,8 +357,10 @@ class TurnHandlers:
         secrets = self._secrets(self.state.slot)
         already = self._said()
         told = " ".join(already)
+        spoken = f"{told} {self._candidate_text()} {self._asked_text()}"
         candidates = [q for q in target.follow_ups if q not in ss.used_questions and q not in already and
-                      not cites_untold(q, told)]  # "Using the $120 and $8 figures" only once they were told
+                      not cites_untold(q, told)  # "Using the $120 and $8 figures" only once they were told
+                      and not presumes_unsaid(q, spoken)]  # "How large can the holdout be?" with no holdout said
         authored = None
         if candidates:
             vectors = embed([kp.text] + candidates)
@@ -686,7 +692,8 @@ class TurnHandlers:
         elif any(_YES_NO.match(q) and direct_question(q) is None for q in questions):
             options = list(r.hand_back)  # "Does downsampling break the probabilities?": the candidate reasons it out
         elif questions and asked[-1] is None and split_sentences(text)[-1] == questions[-1] and \
-                len(questions[-1].split()) >= 4 and not g.fell_into_trap:
+                len(questions[-1].split()) >= 4 and not g.fell_into_trap and _ASKS_FORM.match(questions[-1]) and \
+                not _GUESSING.search(questions[-1]):  # "..., I guess we run it nightly and someone looks?" is a statement
             options = list(r.hand_back)  # "... Which ranker would you put second?" at the end, with no fact: theirs to
         else:                            # reason out, never left unanswered
             return ""

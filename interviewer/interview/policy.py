@@ -750,6 +750,25 @@ _SCOPE = re.compile(r"\b(?:per|each|every|for (?:one|a|each|every)|in (?:a|one|e
                     r"advertiser|campaign|slot|post)s?\b", re.I)
 
 
+# A part of a design the candidate brings in ("the holdout", "your exploration slots", "the heavy model"): a follow-up
+# that names one with "the" or "your" presumes the candidate proposed it
+_DESIGN_PART = re.compile(r"\b(?:the|your)\s+(?:[\w-]+\s+)?(holdout|hold-out|exploration|slots?|thresholds?|band|tower|"
+                          r"negatives|head|cache|heav(?:y|ier)|diversity|weights|handover|embeddings|ranker'?s?|target|judge|"
+                          r"fallback|canary|shadow|queue|layers?|cascade|ensemble|student|teacher|re-?ranker|"
+                          r"cross-encoder|two-tower|bandit)\b", re.I)
+
+
+def presumes_unsaid(question: str, spoken: str) -> bool:
+    """Whether a follow-up's question presumes a part of the design nobody brought in ("How large can the holdout
+    be ...?" when no holdout came up, "your exploration slots"): a design part named after "the" or "your" in its
+    question sentences that neither the candidate, the interviewer nor the follow-up's own set-up has used."""
+    sentences = re.split(r"(?<=[.!?])\s+", question)
+    context = " ".join(x for x in sentences if not x.rstrip().endswith("?"))
+    seen = f"{spoken} {context}".lower().replace("-", "")
+    return any(m.group(1).lower().replace("-", "").rstrip("'s")[:5] not in seen
+               for x in sentences if x.rstrip().endswith("?") for m in _DESIGN_PART.finditer(x))
+
+
 def contradicted(said: list[tuple[float, str, str]], facts: list[tuple[float, str, str]],
                  similarity: Sequence[Sequence[float]]) -> list[int]:
     """Which facts' figures the candidate's figures contradict: for each figure the candidate states, the fact figure

@@ -356,8 +356,20 @@ class ConversationalReplies:
         yield from self._close_and_advance(skipped=not ss.answers, prefix=templates().replies.pushback, leave=True)
 
     def _on_dont_know(self, text: str, slot: Slot, meta: dict) -> Iterator[Event]:
+        """A nudge; but "I don't know... I think the bank tells us? Maybe the chargebacks?" guesses at a fact: the
+        fact, with the question still in play."""
+        guesses = [q for q in split_sentences(text) if q.rstrip().endswith(("?", "？")) and len(q.split()) >= 3]
+        said = self._said_text()
+        facts = [f for f, _ in self._match_facts([text, *guesses], ANSWER_FACT_AT)] \
+            if self.scenario is not None and guesses else []  # the whole turn names the topic ("The labels... hmm.")
+        facts = list({f.id: f for f in facts if f is not None and f.answer.strip() not in said}.values())
         yield self._record_move(text, slot, "dont-know", meta)
         ss = self.state.at(self.state.slot)
+        if facts:  # the fact they were unsure of; the question stays with them
+            meta["fact"] = facts[0].id
+            message = " ".join(render(templates().clarification_fact, answer=f.answer.strip()) for f in facts)
+            yield from self._say("clarification", message, extra={"fact": facts[0].id})
+            return
         hint = self._hint_for(slot, text, ss.hints)
         if hint is not None:
             message = render(templates().replies.dont_know_hint, hint=hint)
