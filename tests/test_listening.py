@@ -627,6 +627,11 @@ def test_a_question_for_the_interviewer_in_a_goodbye_is_answered_before_the_clos
     assert out[-1].text == replies.ask_you and not iv.finished  # "go ahead", and it waits for the question
     out = iv.respond("What does a normal week look like for people on the team?")
     assert iv.finished and out[-1].text.startswith(replies.about_you)
+    iv = _design(ScriptedGrader(), scenario="news-feed")
+    _skip_until(iv, lambda iv: iv.current.stage.value == "monitoring")
+    iv.respond("That's all I have, thanks! Can I ask one question from my side?")
+    out = iv.respond("Actually, never mind, it's fine.")
+    assert iv.finished and not out[-1].text.startswith("Good question")  # nothing asked: nothing answered
 
 
 def test_a_late_wrap_up_that_offers_more_depth_ends_and_a_repeat_after_keep_going_asks_nothing_new(indexed_home):

@@ -754,7 +754,8 @@ class TurnHandlers:
         review team?"), else that a practice interview has no real team to describe; empty when there is none."""
         said = [t for t in reversed(self.turns) if t.role == "candidate"]
         last = said[0].text if said else ""
-        if self.scenario is None or not (asks_about_you(last) or (len(said) > 1 and said[1].meta.get("ask_you"))):
+        after_leave = len(said) > 1 and bool(said[1].meta.get("ask_you")) and bool(re.search(r"[?？]", last))
+        if self.scenario is None or not (asks_about_you(last) or after_leave):  # "Never mind, no question.": none
             return ""
         if asks_feedback(last) or _OWN_WAY.search(last):  # "... what would you have done differently?": answered after
             return ""
