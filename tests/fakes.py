@@ -71,3 +71,12 @@ class ScriptedPhraser:
         rest = reply.split(" ", 1)[1:]
         if rest:
             yield " " + rest[0]
+
+
+# A candidate leading their own design at length ("Serving: ..."): the turn the interviewer lets go on.
+LEADING_SERVING_TURN = (
+    "Serving: I would precompute candidate lists per user every hour, keep them in a key-value store, and at request "
+    "time rank the few hundred candidates with the heavy model on CPU, batching them, with features from an online "
+    "store that a streaming job keeps fresh, and a cached popular list as the fallback when anything times out, so the "
+    "page always renders within the budget we were given. Model updates ship behind a canary, and the ranking service "
+    "scales out on request rate.")

@@ -21,7 +21,7 @@ from interviewer.interview.policy import (
 )
 from interviewer.prompts import interviewer_templates
 
-from .fakes import ScriptedGrader
+from .fakes import LEADING_SERVING_TURN, ScriptedGrader
 
 
 def _design(grader: ScriptedGrader, scenario: str = "video-recommendation") -> Interview:
@@ -641,11 +641,7 @@ def test_a_late_wrap_up_that_offers_more_depth_ends_and_a_repeat_after_keep_goin
     assert out[0].kind == "end" and iv.finished
     iv = _design(ScriptedGrader(score=3.5))
     iv.respond("skip")
-    long_turn = ("Serving: I would precompute candidate lists per user every hour, keep them in a key-value store, and "
-                 "at request time rank the few hundred candidates with the heavy model on CPU, batching them, with "
-                 "features from an online store that a streaming job keeps fresh, and a cached popular list as the "
-                 "fallback when anything times out, so the page always renders within the budget we were given. "
-                 "Model updates ship behind a canary, and the ranking service scales out on request rate.")
+    long_turn = LEADING_SERVING_TURN
     out = iv.respond(long_turn)
     assert out[-1].meta.get("go_on")
     out = iv.respond("Sorry, could you repeat that?")

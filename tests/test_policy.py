@@ -36,7 +36,7 @@ from interviewer.interview.policy import (
 )
 from interviewer.prompts import interviewer_templates
 
-from .fakes import ScriptedGrader
+from .fakes import LEADING_SERVING_TURN, ScriptedGrader
 
 def _design(grader: ScriptedGrader) -> Interview:
     """The design interview most tests here start (video recommendations, seed 3) with the scripted grader."""
@@ -586,11 +586,7 @@ def test_asking_the_interviewers_view_is_heard_in_other_languages_and_a_detail_c
 def test_a_candidate_leading_their_own_design_at_length_is_let_go_on_once_with_no_follow_up(indexed_home):
     iv = _design(ScriptedGrader(score=3.5))
     iv.respond("skip")
-    long_turn = ("Serving: I would precompute candidate lists per user every hour, keep them in a key-value store, and "
-                 "at request time rank the few hundred candidates with the heavy model on CPU, batching them, with "
-                 "features from an online store that a streaming job keeps fresh, and a cached popular list as the "
-                 "fallback when anything times out, so the page always renders within the budget we were given. "
-                 "Model updates ship behind a canary, and the ranking service scales out on request rate.")
+    long_turn = LEADING_SERVING_TURN
     out = iv.respond(long_turn)
     assert out[-1].meta.get("go_on") and "?" not in out[-1].text
     out = iv.respond(long_turn.replace("Serving:", "Monitoring and serving together:"))

@@ -384,7 +384,7 @@ def asks_in_problem(text: str) -> list[str]:
 # "First some questions", "Quick questions, all at once:": a part that only announces questions asks nothing
 _ANNOUNCES_WORDS = frozenset("first firstly ok okay so then and but a an some few couple of quick several my two three four "
                              "clarifying initial just all at once before i let me ask can could begin start with questions "
-                             "question here are few more follow-up things thing before design designing anything".split())
+                             "question here are more follow-up things thing design designing anything".split())
 
 
 def announces_questions(part: str) -> bool:

@@ -262,14 +262,9 @@ class ConversationalReplies:
             return
         question = self._question_in_play()
         if self.scenario is not None and (slot.stage != Stage.clarify or self.state.at(self.state.slot).answers):
-            # "Should I go deeper into the model, or move on?" mid-interview: the interviewer decides, moving on once
-            # the question in play has an answer, else staying with it ("many people start with ..." fits the start)
-            if self.state.at(self.state.slot).answers and not self._in_open_questions():
-                yield from self._close_and_advance(skipped=False, prefix=r.steer)
-                return
-            line = r.steer_move if self._let_go_on() or self._in_open_questions() else \
-                render(r.steer_stay, question=question)
-            yield from self._say("reply", line, allowed=[question])
+            # "Should I go deeper into the model, or move on?" mid-interview ("many people start with ..." fits the
+            # start only)
+            yield from self._decide_steer("", open_questions=self._in_open_questions())
             return
         yield from self._say("reply", render(r.steer_open, question=question), allowed=[question])
 
@@ -285,17 +280,22 @@ class ConversationalReplies:
         if self.scenario is not None and asks_how_doing(text):
             line = f"{self._doing_line()} {self._progress_line(slot, short=True)}"  # "How am I doing?": a sense first
         if self.scenario is not None and asks_to_steer(text):
-            if self.state.at(self.state.slot).answers:
-                yield from self._close_and_advance(skipped=False, prefix=f"{line} {templates().replies.steer}")
-                return
-            if self._let_go_on():  # the candidate was leading: they lead on
-                yield from self._say("reply", f"{line} {templates().replies.steer_move}")
-                return
-            question = self._question_in_play()  # nothing said to it yet: it stays
-            line = f"{line} {render(templates().replies.steer_stay, question=question)}"
-            yield from self._say("reply", line, allowed=[question])
+            yield from self._decide_steer(line)
             return
         yield from self._say("reply", line)
+
+    def _decide_steer(self, lead: str, open_questions: bool = False) -> Iterator[Event]:
+        """"Go deeper, or move on?": the interviewer decides. It moves on once the question in play has an answer, lets
+        a candidate who was leading (or, `open_questions`, past the plan) lead on, and otherwise stays with it."""
+        r = templates().replies
+        if self.state.at(self.state.slot).answers and not open_questions:
+            yield from self._close_and_advance(skipped=False, prefix=f"{lead} {r.steer}".strip())
+            return
+        if self._let_go_on() or open_questions:  # the candidate was leading: they lead on
+            yield from self._say("reply", f"{lead} {r.steer_move}".strip())
+            return
+        question = self._question_in_play()  # nothing said to it yet: it stays
+        yield from self._say("reply", f"{lead} {render(r.steer_stay, question=question)}".strip(), allowed=[question])
 
     def _doing_line(self) -> str:
         """A sense of how the candidate is doing, from the questions graded so far (a nervous "How am I doing?" gets
